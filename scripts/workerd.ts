@@ -1,0 +1,112 @@
+// Runs the built gateway in bare workerd: production-like, with no dev proxy in between.
+// Shared by `npm run serve` and the test suite, so tests exercise what serve runs.
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = resolve(fileURLToPath(import.meta.url), '../..');
+const BIN = join(ROOT, 'node_modules/.bin');
+
+/** Bundles src/ exactly as `wrangler deploy` would, into dir. */
+export function build(outDir = join(ROOT, 'dist')): string {
+  // process.execPath: wrangler needs Node 22, which a bare `#!/usr/bin/env node` may not find.
+  execFileSync(process.execPath, [join(ROOT, 'node_modules/wrangler/bin/wrangler.js'), 'deploy', '--dry-run', '--outdir', outDir], {
+    cwd: ROOT,
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: { ...process.env, WRANGLER_SEND_METRICS: 'false' },
+  });
+  return join(outDir, 'index.js');
+}
+
+export function compatibility(): { date: string; flags: string[] } {
+  const toml = readFileSync(join(ROOT, 'wrangler.toml'), 'utf8');
+  const date = /^compatibility_date\s*=\s*"([^"]+)"/m.exec(toml)?.[1] ?? '2026-10-01';
+  const flags = Array.from((/^compatibility_flags\s*=\s*\[([^\]]*)\]/m.exec(toml)?.[1] ?? '').matchAll(/"([^"]+)"/g), (m) => m[1]!);
+  return { date, flags };
+}
+
+export interface WorkerdOptions {
+  script: string;
+  /** host:port; port 0 picks a free one */
+  address?: string;
+  /** string values become text bindings, anything else a JSON binding */
+  bindings?: Record<string, unknown>;
+}
+
+/** A workerd config. Binding values go through files (`embed`, relative to the config), so nothing needs capnp escaping. */
+export function workerdConfig(options: WorkerdOptions): string {
+  const dir = mkdtempSync(join(tmpdir(), 'switchyard-workerd-'));
+  const { date, flags } = compatibility();
+  const bindings = Object.entries(options.bindings ?? {}).map(([name, value], i) => {
+    const file = join(dir, `binding-${i}`);
+    writeFileSync(file, typeof value === 'string' ? value : JSON.stringify(value));
+    return `(name = ${JSON.stringify(name)}, ${typeof value === 'string' ? 'text' : 'json'} = embed ${JSON.stringify(relative(dir, file))})`;
+  });
+  const config = `using Workerd = import "/workerd/workerd.capnp";
+const config :Workerd.Config = (
+  services = [
+    (name = "gateway", worker = .gateway),
+    # Origins on loopback and private networks are refused unless allowed here.
+    (name = "internet", network = (allow = ["public", "private", "local"], tlsOptions = (trustBrowserCas = true))),
+  ],
+  sockets = [ (name = "http", address = ${JSON.stringify(options.address ?? '127.0.0.1:0')}, http = (), service = "gateway") ],
+);
+const gateway :Workerd.Worker = (
+  modules = [ (name = "index.js", esModule = embed ${JSON.stringify(relative(dir, resolve(options.script)))}) ],
+  compatibilityDate = ${JSON.stringify(date)},
+  compatibilityFlags = [${flags.map((f) => JSON.stringify(f)).join(', ')}],
+  bindings = [${bindings.join(', ')}],
+  globalOutbound = "internet",
+);
+`;
+  const path = join(dir, 'config.capnp');
+  writeFileSync(path, config);
+  return path;
+}
+
+export interface RunningWorkerd {
+  port: number;
+  url: string;
+  process: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/** Starts workerd and resolves once its socket listens (reported on the control fd). */
+export function startWorkerd(options: WorkerdOptions, extraArgs: string[] = []): Promise<RunningWorkerd> {
+  const config = workerdConfig(options);
+  const child = spawn(join(BIN, 'workerd'), ['serve', config, '--control-fd=3', ...extraArgs], {
+    stdio: ['ignore', 'inherit', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr!.on('data', (chunk) => {
+    stderr += chunk;
+    if (process.env.SWITCHYARD_WORKERD_LOG) process.stderr.write(chunk);
+  });
+  return new Promise((resolvePromise, reject) => {
+    let buffered = '';
+    (child.stdio[3] as NodeJS.ReadableStream).on('data', (chunk) => {
+      buffered += chunk;
+      for (const line of buffered.split('\n').slice(0, -1)) {
+        const event = JSON.parse(line) as { event: string; socket?: string; port?: number };
+        if (event.event === 'listen' && event.socket === 'http') {
+          const port = event.port!;
+          resolvePromise({
+            port,
+            url: `http://127.0.0.1:${port}`,
+            process: child,
+            stop: () =>
+              new Promise((done) => {
+                if (child.exitCode !== null) return done();
+                child.once('exit', () => done());
+                child.kill('SIGTERM');
+              }),
+          });
+        }
+      }
+      buffered = buffered.slice(buffered.lastIndexOf('\n') + 1);
+    });
+    child.once('exit', (code) => reject(new Error(`workerd exited (${code}) before listening:\n${stderr}`)));
+  });
+}

@@ -1,0 +1,199 @@
+// Turns raw routes config (object or JSON text) into the checked, compiled form the
+// pipeline uses. Pure: no runtime globals, so `npm run check` runs it under Node too.
+import * as v from 'valibot';
+import { configSchema, type RouteConfig, type RoutesConfig } from './schema.ts';
+
+export interface Upstream {
+  /** scheme://host[:port], lower-case, default port omitted: compared with URL.origin */
+  origin: string;
+  /** base path without trailing slash ('' for none) */
+  base: string;
+}
+
+export interface HeaderOps {
+  set: [name: string, value: string][];
+  remove: string[];
+}
+
+export interface Substitution {
+  regex: RegExp;
+  replace: string;
+  contentTypes: string[];
+}
+
+export interface Route {
+  /** position in routes.json, for messages: routes[index] */
+  index: number;
+  path: string;
+  /** path without trailing slash; '' for the catch-all '/' */
+  prefix: string;
+  host?: { exact?: string; suffix?: string };
+  upstreams: Upstream[];
+  stripPrefix: boolean;
+  preserveHost: boolean;
+  timeout: number;
+  rewriteLinks: boolean;
+  sticky: boolean;
+  requestHeaders: HeaderOps;
+  responseHeaders: HeaderOps;
+  substitutions: Substitution[];
+  /** values injected from bindings: never allowed into a response */
+  secrets: string[];
+  /** the validated entry with ${NAME} resolved, for stages with their own compiled views */
+  config: RouteConfig;
+}
+
+export interface Gateway {
+  id: string;
+  /** file order: ties in reverse mapping go to the first */
+  routes: Route[];
+  /** match order: longest prefix first, host-bound before unbound, then file order */
+  matchOrder: Route[];
+}
+
+export type CompileResult =
+  | { ok: true; gateway: Gateway; warnings: string[] }
+  | { ok: false; problems: string[]; warnings: string[] };
+
+export interface CompileOptions {
+  /** `npm run check` cannot see secrets: report unbound ${NAME} as warnings there */
+  unboundBindings?: 'error' | 'warning';
+}
+
+export const DEFAULT_TIMEOUT_MS = 30_000;
+export const DEFAULT_SUBSTITUTION_TYPES = [
+  'text/html',
+  'text/css',
+  'text/javascript',
+  'application/javascript',
+  'application/json',
+  'application/xml',
+  'text/xml',
+  'text/plain',
+];
+
+const BINDING_REF = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
+
+export function formatPath(path: readonly (string | number)[]): string {
+  let out = '';
+  for (const key of path) {
+    if (typeof key === 'number') out += `[${key}]`;
+    else out += out ? `.${key}` : key;
+  }
+  return out || '(root)';
+}
+
+export function compileConfig(raw: unknown, env: Record<string, unknown>, options: CompileOptions = {}): CompileResult {
+  const warnings: string[] = [];
+  let input = raw;
+  if (typeof raw === 'string') {
+    try {
+      input = JSON.parse(raw);
+    } catch (error) {
+      return { ok: false, problems: [`(root): not valid JSON (${(error as Error).message})`], warnings };
+    }
+  }
+  const parsed = v.safeParse(configSchema, input, { abortPipeEarly: true });
+  if (!parsed.success) {
+    const problems = parsed.issues.map((issue) => {
+      const path = formatPath((issue.path ?? []).map((item) => item.key as string | number));
+      return `${path}: ${issue.message}`;
+    });
+    return { ok: false, problems: [...new Set(problems)], warnings };
+  }
+
+  const problems: string[] = [];
+  const config: RoutesConfig = parsed.output;
+  const resolve = (value: string, at: string, secrets: string[]): string =>
+    value.replace(BINDING_REF, (ref, name: string) => {
+      const bound = env[name];
+      if (typeof bound === 'string') {
+        if (bound) secrets.push(bound);
+        return bound;
+      }
+      const message = `${at}: ${ref} has no binding named ${name} (add a var or \`wrangler secret put ${name}\`)`;
+      if (bound === undefined && options.unboundBindings === 'warning') warnings.push(message);
+      else problems.push(bound === undefined ? message : `${at}: binding ${name} must be a string`);
+      return ref;
+    });
+
+  const routes = config.routes.map((entry, index) => compileRoute(entry, index, resolve, problems));
+  const seen = new Map<string, number>();
+  for (const route of routes) {
+    const key = `${route.config.host ?? ''} ${route.prefix}`;
+    const first = seen.get(key);
+    if (first !== undefined) {
+      problems.push(`routes[${route.index}].path: duplicates routes[${first}] (same path and host), so it could never match`);
+    } else seen.set(key, route.index);
+  }
+  if (problems.length) return { ok: false, problems, warnings };
+
+  const matchOrder = [...routes].sort(
+    (a, b) => b.prefix.length - a.prefix.length || Number(!!b.host) - Number(!!a.host) || a.index - b.index,
+  );
+  return { ok: true, gateway: { id: config.id ?? 'switchyard', routes, matchOrder }, warnings };
+}
+
+type Resolve = (value: string, at: string, secrets: string[]) => string;
+
+function compileRoute(entry: RouteConfig, index: number, resolve: Resolve, problems: string[]): Route {
+  const at = `routes[${index}]`;
+  const secrets: string[] = [];
+  if (!entry.origin === !entry.origins) problems.push(`${at}: needs exactly one of "origin" or "origins"`);
+  const upstreams = (entry.origins ?? (entry.origin ? [entry.origin] : [])).map(parseUpstream);
+
+  const headerOps = (which: 'request' | 'response'): HeaderOps => {
+    const ops = entry.headers?.[which];
+    const set = Object.entries(ops?.set ?? {}).map(
+      ([name, value]): [string, string] => [name, resolve(value, `${at}.headers.${which}.set.${name}`, secrets)],
+    );
+    return { set, remove: (ops?.remove ?? []).map((name) => name.toLowerCase()) };
+  };
+  const requestHeaders = headerOps('request');
+  const responseHeaders = headerOps('response');
+
+  const substitutions = (entry.substitutions ?? []).flatMap((rule, i): Substitution[] => {
+    const flags = rule.flags ?? 'g';
+    try {
+      return [{ regex: new RegExp(rule.match, flags), replace: rule.replace, contentTypes: rule.contentTypes ?? DEFAULT_SUBSTITUTION_TYPES }];
+    } catch (error) {
+      problems.push(`${at}.substitutions[${i}].match: not a valid regular expression (${(error as Error).message})`);
+      return [];
+    }
+  });
+
+  let config = entry;
+  if (entry.access?.auth) {
+    const credential = resolve(entry.access.auth.credential, `${at}.access.auth.credential`, secrets);
+    config = { ...entry, access: { ...entry.access, auth: { ...entry.access.auth, credential } } };
+  }
+
+  const prefix = entry.path.replace(/\/+$/, '');
+  let host: Route['host'];
+  if (entry.host) {
+    const name = entry.host.toLowerCase();
+    host = name.startsWith('*.') ? { suffix: name.slice(1) } : { exact: name };
+  }
+  return {
+    index,
+    path: entry.path,
+    prefix,
+    host,
+    upstreams,
+    stripPrefix: entry.stripPrefix ?? true,
+    preserveHost: entry.preserveHost ?? false,
+    timeout: entry.timeout ?? DEFAULT_TIMEOUT_MS,
+    rewriteLinks: entry.rewriteLinks ?? true,
+    sticky: entry.sticky ?? true,
+    requestHeaders,
+    responseHeaders,
+    substitutions,
+    secrets,
+    config,
+  };
+}
+
+function parseUpstream(origin: string): Upstream {
+  const url = new URL(origin);
+  return { origin: url.origin, base: url.pathname.replace(/\/+$/, '') };
+}

@@ -1,0 +1,97 @@
+// The one source of the routes.json shape: it yields the TypeScript types (below),
+// the runtime validation (validate.ts) and routes.schema.json (scripts/schema.ts).
+import * as v from 'valibot';
+
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+const headerName = v.pipe(v.string(), v.regex(HEADER_NAME, 'must be a valid HTTP header name'));
+
+const headerOps = v.strictObject({
+  set: v.optional(v.record(headerName, v.string())),
+  remove: v.optional(v.array(headerName)),
+});
+
+const httpUrl = v.pipe(
+  v.string(),
+  v.regex(/^https?:\/\/[^/?#@\s]+(\/[^?#\s]*)?$/i, 'must be an absolute http(s) URL with no query or fragment'),
+);
+
+const originPattern = v.pipe(
+  v.string(),
+  v.regex(/^(\*|null|https?:\/\/[^/?#\s]+)$/i, 'must be "*", "null" or scheme://host[:port] (wildcards allowed)'),
+);
+
+const method = v.pipe(v.string(), v.regex(/^[A-Za-z]+$/, 'must be an HTTP method name'));
+
+const secretRef = v.pipe(v.string(), v.regex(/\$\{[A-Za-z_][A-Za-z0-9_]*\}/, 'must reference a binding as ${NAME}'));
+
+const corsObject = v.strictObject({
+  origins: v.optional(v.array(originPattern)),
+  credentials: v.optional(v.boolean()),
+  methods: v.optional(v.array(method)),
+  headers: v.optional(v.array(headerName)),
+  exposeHeaders: v.optional(v.array(headerName)),
+  maxAge: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0))),
+});
+
+const cidr = v.pipe(
+  v.string(),
+  v.regex(/^[0-9A-Fa-f:.]+(\/\d{1,3})?$/, 'must be an IPv4 or IPv6 address or CIDR range'),
+);
+
+const access = v.strictObject({
+  allowIps: v.optional(v.array(cidr)),
+  denyIps: v.optional(v.array(cidr)),
+  methods: v.optional(v.array(method)),
+  auth: v.optional(
+    v.strictObject({
+      type: v.picklist(['bearer', 'basic']),
+      // Bearer: the token; basic: "user:password". Normally a ${SECRET}.
+      credential: secretRef,
+    }),
+  ),
+  maxBodyBytes: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0))),
+});
+
+const rateLimit = v.strictObject({
+  // Name of a [[ratelimits]] binding in wrangler.toml.
+  binding: v.pipe(v.string(), v.regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a binding name')),
+  // Key requests by client IP (default) or by the value of a request header.
+  key: v.optional(v.union([v.literal('ip'), v.pipe(v.string(), v.regex(/^header:[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'must be "ip" or "header:NAME"'))])),
+});
+
+const substitution = v.strictObject({
+  match: v.pipe(v.string(), v.minLength(1, 'must not be empty')),
+  replace: v.string(),
+  flags: v.optional(v.pipe(v.string(), v.regex(/^[gimsuy]*$/, 'must be regex flags from "gimsuy"'))),
+  contentTypes: v.optional(v.array(v.string())),
+});
+
+export const routeSchema = v.strictObject({
+  path: v.pipe(v.string(), v.regex(/^\/[^?#\s]*$/, 'must start with "/" and hold no query, fragment or space')),
+  origin: v.optional(httpUrl),
+  origins: v.optional(v.pipe(v.array(httpUrl), v.minLength(1, 'must list at least one origin'))),
+  host: v.optional(v.pipe(v.string(), v.regex(/^(\*\.)?[A-Za-z0-9.-]+(:\d+)?$/, 'must be a host name, optionally "*." + domain'))),
+  stripPrefix: v.optional(v.boolean()),
+  preserveHost: v.optional(v.boolean()),
+  cors: v.optional(v.union([v.boolean(), corsObject])),
+  headers: v.optional(v.strictObject({ request: v.optional(headerOps), response: v.optional(headerOps) })),
+  rewriteLinks: v.optional(v.boolean()),
+  substitutions: v.optional(v.array(substitution)),
+  sticky: v.optional(v.boolean()),
+  timeout: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1, 'must be at least 1 ms'))),
+  access: v.optional(access),
+  rateLimit: v.optional(rateLimit),
+});
+
+export const configSchema = v.strictObject({
+  $schema: v.optional(v.string()),
+  id: v.optional(v.pipe(v.string(), v.regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'must be a token (letters, digits, -._~)'))),
+  routes: v.array(routeSchema),
+});
+
+export type RoutesConfig = v.InferOutput<typeof configSchema>;
+export type RouteConfig = v.InferOutput<typeof routeSchema>;
+export type CorsConfig = v.InferOutput<typeof corsObject>;
+export type AccessConfig = v.InferOutput<typeof access>;
+export type SubstitutionConfig = v.InferOutput<typeof substitution>;

@@ -1,0 +1,44 @@
+// The gateway's own answers: JSON for programs, a small page for browsers. They name
+// the route and the reason, and never carry a stack trace or a secret.
+
+export interface GatewayError {
+  status: number;
+  reason: string;
+  /** the route's configured path, when one was chosen */
+  route?: string;
+  headers?: Record<string, string>;
+}
+
+const TITLES: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  413: 'Content Too Large',
+  429: 'Too Many Requests',
+  500: 'Gateway Misconfigured',
+  502: 'Bad Gateway',
+  504: 'Gateway Timeout',
+  508: 'Loop Detected',
+};
+
+const escapeHtml = (text: string) =>
+  text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+export function errorResponse(error: GatewayError, accept: string | null, problems?: string[]): Response {
+  const title = TITLES[error.status] ?? 'Error';
+  const headers = new Headers(error.headers);
+  headers.set('cache-control', 'no-store');
+  headers.set('x-content-type-options', 'nosniff');
+  if (accept?.toLowerCase().includes('text/html')) {
+    headers.set('content-type', 'text/html; charset=utf-8');
+    const list = problems?.length ? `<ul>${problems.map((p) => `<li><code>${escapeHtml(p)}</code></li>`).join('')}</ul>` : '';
+    const route = error.route ? `<p>Route: <code>${escapeHtml(error.route)}</code></p>` : '';
+    const body = `<!doctype html><meta charset="utf-8"><title>${error.status} ${title}</title><h1>${error.status} ${title}</h1><p>${escapeHtml(error.reason)}</p>${route}${list}<hr><small>switchyard</small>\n`;
+    return new Response(body, { status: error.status, headers });
+  }
+  headers.set('content-type', 'application/json; charset=utf-8');
+  const body = { error: { status: error.status, title, reason: error.reason, route: error.route ?? null, ...(problems ? { problems } : {}) } };
+  return new Response(JSON.stringify(body) + '\n', { status: error.status, headers });
+}

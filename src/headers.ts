@@ -1,0 +1,99 @@
+// Pure header logic for both directions of the proxy.
+import type { HeaderOps } from './config/compile.ts';
+
+/** RFC 9110 §7.6.1 plus the de-facto ones. */
+const HOP_BY_HOP = [
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+];
+
+/** Removes hop-by-hop headers, and those `Connection` names, in place. */
+export function stripHopByHop(headers: Headers, keepUpgrade = false): void {
+  const named = headers.get('connection');
+  if (named) for (const name of named.split(',')) headers.delete(name.trim());
+  for (const name of HOP_BY_HOP) if (!(keepUpgrade && (name === 'upgrade' || name === 'connection'))) headers.delete(name);
+}
+
+export function isWebSocketUpgrade(headers: Headers): boolean {
+  return headers.get('upgrade')?.toLowerCase() === 'websocket';
+}
+
+/** Encodings the runtime's fetch decodes itself; anything else would reach rewriting still encoded. */
+const DECODABLE = new Set(['gzip', 'br', 'identity']);
+
+export function filterAcceptEncoding(value: string | null): string | null {
+  if (!value) return null;
+  const kept = value
+    .split(',')
+    .map((part) => part.trim())
+    .filter((part) => DECODABLE.has(part.split(';')[0]!.trim().toLowerCase()));
+  return kept.length ? kept.join(', ') : null;
+}
+
+export function listHas(value: string | null, token: string): boolean {
+  if (!value) return false;
+  const wanted = token.toLowerCase();
+  return value.split(',').some((item) => item.split(';')[0]!.trim().toLowerCase() === wanted);
+}
+
+export interface ForwardContext {
+  clientIp: string | null;
+  /** 'http' | 'https' as the client connected */
+  proto: string;
+  clientHost: string;
+  /** the stripped prefix, or null when nothing was stripped */
+  prefix: string | null;
+  gatewayId: string;
+}
+
+/**
+ * Headers for the upstream request: hop-by-hop and client-claimed forwarding headers go,
+ * ours are set afresh, and the route's own set/remove rules apply last.
+ */
+export function upstreamRequestHeaders(incoming: Headers, context: ForwardContext, ops: HeaderOps): Headers {
+  const headers = new Headers(incoming);
+  const upgrade = isWebSocketUpgrade(incoming);
+  stripHopByHop(headers, upgrade);
+  for (const name of [...headers.keys()]) {
+    if (name.startsWith('x-forwarded-') || name.startsWith('cf-') || name === 'forwarded' || name === 'x-real-ip') {
+      headers.delete(name);
+    }
+  }
+  headers.delete('host');
+  const encoding = filterAcceptEncoding(headers.get('accept-encoding'));
+  if (encoding) headers.set('accept-encoding', encoding);
+  else headers.delete('accept-encoding');
+
+  if (context.clientIp) headers.set('x-forwarded-for', context.clientIp);
+  headers.set('x-forwarded-proto', context.proto);
+  headers.set('x-forwarded-host', context.clientHost);
+  if (context.prefix) headers.set('x-forwarded-prefix', context.prefix);
+  const via = incoming.get('via');
+  headers.set('via', via ? `${via}, 1.1 ${context.gatewayId}` : `1.1 ${context.gatewayId}`);
+  // Other CDNs' entries stay (RFC 8586); Cloudflare adds and checks its own.
+  const loops = (incoming.get('cdn-loop') ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item && !/^cloudflare\b/i.test(item));
+  headers.set('cdn-loop', [...loops, context.gatewayId].join(', '));
+
+  applyHeaderOps(headers, ops);
+  return headers;
+}
+
+/** True when this gateway's id is already in CDN-Loop: the request has come round. */
+export function isLoop(incoming: Headers, gatewayId: string): boolean {
+  return listHas(incoming.get('cdn-loop'), gatewayId);
+}
+
+export function applyHeaderOps(headers: Headers, ops: HeaderOps): void {
+  for (const name of ops.remove) headers.delete(name);
+  for (const [name, value] of ops.set) headers.set(name, value);
+}

@@ -1,0 +1,41 @@
+// switchyard: config → match → guard → forward → rewrite → respond.
+import { Hono } from 'hono';
+import { loadConfig } from './config/load.ts';
+import type { Exchange } from './pipeline/exchange.ts';
+import { forward } from './pipeline/forward.ts';
+import { guard } from './pipeline/guard.ts';
+import { matchRequest } from './pipeline/match.ts';
+import { respond } from './pipeline/respond.ts';
+import { rewriteResponse } from './pipeline/rewrite.ts';
+
+type Env = { Bindings: Record<string, unknown> };
+
+const app = new Hono<Env>();
+
+app.all('*', async (c) => {
+  const request = c.req.raw;
+  const config = loadConfig(c.env ?? {});
+  if (!config.ok) {
+    return respond(request, undefined, { status: 500, reason: 'routes config is invalid; nothing is proxied until it is fixed' }, config.problems);
+  }
+  const { gateway } = config;
+  const match = matchRequest(request, gateway);
+  if (!('target' in match)) return respond(request, undefined, match);
+  const { route } = match;
+  const exchange: Exchange = { ...match, request, env: c.env, gateway, clientIp: clientIp(request) };
+  const refusal = await guard(exchange);
+  if (refusal) return respond(request, route, refusal);
+  const upstream = await forward(exchange);
+  return respond(request, route, upstream instanceof Response ? rewriteResponse(exchange, upstream) : upstream);
+});
+
+app.onError((_error, c) => respond(c.req.raw, undefined, { status: 502, reason: 'the gateway failed to handle this request' }));
+
+/** Cloudflare's edge sets CF-Connecting-IP; bare workerd (npm run serve) knows the socket peer. */
+function clientIp(request: Request): string | null {
+  const peer = (request.cf as { clientIp?: string } | undefined)?.clientIp;
+  if (peer) return peer.startsWith('[') ? peer.slice(1, peer.indexOf(']')) : peer.replace(/:\d+$/, '');
+  return request.headers.get('cf-connecting-ip');
+}
+
+export default app;

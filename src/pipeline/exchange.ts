@@ -1,0 +1,19 @@
+// What the stages pass along for one request.
+import type { Gateway, Route, Upstream } from '../config/compile.ts';
+import type { Target } from '../url.ts';
+
+export interface Exchange {
+  request: Request;
+  env: Record<string, unknown>;
+  gateway: Gateway;
+  target: Target;
+  /** normalized path the route was chosen on */
+  path: string;
+  route: Route;
+  /** what follows the route's prefix (or the whole path without stripPrefix) */
+  rest: string;
+  clientIp: string | null;
+  /** set by forward: the upstream and exact URL that answered */
+  upstream?: Upstream;
+  upstreamUrl?: string;
+}

@@ -1,0 +1,85 @@
+// Forward stage: one fetch to the origin (or the next of `origins` when one cannot be
+// reached and the request has no body to replay), streaming both ways.
+import type { Upstream } from '../config/compile.ts';
+import type { GatewayError } from '../errors.ts';
+import { upstreamRequestHeaders } from '../headers.ts';
+import { joinUpstream } from '../url.ts';
+import type { Exchange } from './exchange.ts';
+
+export async function forward(exchange: Exchange): Promise<Response | GatewayError> {
+  const { request, route } = exchange;
+  const hasBody = request.body !== null && request.method !== 'GET' && request.method !== 'HEAD';
+  const headers = upstreamRequestHeaders(
+    request.headers,
+    {
+      clientIp: exchange.clientIp,
+      proto: exchange.target.origin.startsWith('https:') ? 'https' : 'http',
+      clientHost: request.headers.get('host') ?? new URL(exchange.target.origin).host,
+      prefix: route.stripPrefix && route.prefix ? route.prefix : null,
+      gatewayId: exchange.gateway.id,
+    },
+    route.requestHeaders,
+  );
+
+  let failure: GatewayError = { status: 502, reason: 'no upstream configured', route: route.path };
+  for (const [i, upstream] of route.upstreams.entries()) {
+    const url = joinUpstream(upstream, exchange.rest, exchange.target.query);
+    if (!url) return { status: 400, reason: 'path would leave the origin', route: route.path };
+    const outcome = await fetchWithDeadline(exchange, upstream, url, headers, hasBody);
+    if (outcome instanceof Response) {
+      exchange.upstream = upstream;
+      exchange.upstreamUrl = url;
+      return outcome;
+    }
+    failure = outcome;
+    const last = i === route.upstreams.length - 1;
+    if (last || hasBody || outcome.status !== 502) break;
+  }
+  return failure;
+}
+
+async function fetchWithDeadline(
+  exchange: Exchange,
+  upstream: Upstream,
+  url: string,
+  headers: Headers,
+  hasBody: boolean,
+): Promise<Response | GatewayError> {
+  const { request, route } = exchange;
+  const controller = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort();
+  }, route.timeout);
+  // A client that goes away takes the upstream fetch, and its body, with it.
+  const onClientAbort = () => controller.abort();
+  request.signal?.addEventListener('abort', onClientAbort);
+
+  const init: RequestInit<RequestInitCfProperties> = {
+    method: request.method,
+    headers,
+    body: hasBody ? request.body : null,
+    redirect: 'manual',
+    signal: controller.signal,
+  };
+  let fetchUrl = url;
+  if (route.preserveHost) {
+    // Workers derive Host from the URL: ask for the client's host, resolved to the origin.
+    const target = new URL(url);
+    const clientHost = (request.headers.get('host') ?? '').replace(/:\d+$/, '');
+    if (clientHost && clientHost !== target.hostname) {
+      init.cf = { resolveOverride: target.hostname };
+      target.hostname = clientHost;
+      fetchUrl = target.href;
+    }
+  }
+  try {
+    return await fetch(fetchUrl, init);
+  } catch {
+    if (timedOut) return { status: 504, reason: `upstream did not answer within ${route.timeout} ms`, route: route.path };
+    return { status: 502, reason: `upstream ${upstream.origin} could not be reached`, route: route.path };
+  } finally {
+    clearTimeout(timer);
+  }
+}

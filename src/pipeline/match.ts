@@ -1,0 +1,25 @@
+// Match stage: refuse unsafe paths, then pick the route by host and longest prefix.
+import type { Gateway, Route } from '../config/compile.ts';
+import type { GatewayError } from '../errors.ts';
+import { checkPath, hostMatches, prefixMatches, restOfPath, splitTarget, type Target } from '../url.ts';
+
+export interface Match {
+  target: Target;
+  path: string;
+  route: Route;
+  rest: string;
+}
+
+export function matchRequest(request: Request, gateway: Gateway): Match | GatewayError {
+  const target = splitTarget(request.url);
+  const verdict = checkPath(target.path);
+  if (!verdict.ok) return { status: 400, reason: verdict.reason };
+  const host = request.headers.get('host') ?? new URL(target.origin).host;
+  const route = findRoute(gateway, host, verdict.path);
+  if (!route) return { status: 404, reason: `no route matches ${verdict.path}` };
+  return { target, path: verdict.path, route, rest: restOfPath(route, verdict.path) };
+}
+
+export function findRoute(gateway: Gateway, host: string, path: string): Route | undefined {
+  return gateway.matchOrder.find((route) => prefixMatches(route.prefix, path) && hostMatches(route.host, host));
+}

@@ -1,0 +1,22 @@
+// Pure rewriting of URL-bearing response headers back to gateway paths. Relative values
+// are resolved against the upstream URL that sent them; URLs no route serves stay as sent.
+import type { Route } from './config/compile.ts';
+import { gatewayPathFor } from './url.ts';
+
+export function rewriteLocation(value: string, upstreamUrl: string, routes: readonly Route[]): string {
+  let url: URL;
+  try {
+    url = new URL(value.trim(), upstreamUrl);
+  } catch {
+    return value;
+  }
+  return gatewayPathFor(url, routes) ?? value;
+}
+
+/** `Refresh: 5; url=...` (quotes optional) */
+export function rewriteRefresh(value: string, upstreamUrl: string, routes: readonly Route[]): string {
+  const match = /^(\s*\d*\s*[;,]\s*url\s*=\s*)(['"]?)(.*?)\2\s*$/i.exec(value);
+  if (!match) return value;
+  const [, lead, quote, target] = match;
+  return `${lead}${quote}${rewriteLocation(target!, upstreamUrl, routes)}${quote}`;
+}

@@ -1,0 +1,105 @@
+// Pure URL logic. The runtime hands the Worker the request-target as the client sent it
+// (no dot-segment removal), so these work on raw strings: `new URL()` would resolve
+// `..` and `%2e%2e` before we could refuse them.
+import type { Route, Upstream } from './config/compile.ts';
+
+export interface Target {
+  /** scheme://host[:port] the client used */
+  origin: string;
+  /** raw path as sent, always starting with '/' */
+  path: string;
+  /** raw query including '?', or '' */
+  query: string;
+}
+
+export function splitTarget(url: string): Target {
+  const afterScheme = url.indexOf('://') + 3;
+  let pathStart = url.indexOf('/', afterScheme);
+  const queryStart = url.indexOf('?', afterScheme);
+  const hashStart = url.indexOf('#', afterScheme);
+  const end = hashStart === -1 ? url.length : hashStart;
+  if (pathStart === -1 || (queryStart !== -1 && queryStart < pathStart)) pathStart = queryStart === -1 ? end : queryStart;
+  const pathEnd = queryStart === -1 || queryStart > end ? end : queryStart;
+  return {
+    origin: url.slice(0, pathStart),
+    path: url.slice(pathStart, pathEnd) || '/',
+    query: pathEnd < end ? url.slice(pathEnd, end) : '',
+  };
+}
+
+export type PathVerdict = { ok: true; path: string } | { ok: false; reason: string };
+
+const UNRESERVED_ESCAPE = /%(2[DdEe]|3[0-9]|[46][1-9A-Fa-f]|[57][0-9Aa]|5[Ff]|7[Ee])/g;
+
+/**
+ * Refuses a path that, decoded once, holds a `.` or `..` segment (with `/` or `\` as
+ * separators, as some origins treat both), and normalizes the rest: percent-escapes of
+ * unreserved characters are decoded (RFC 3986 §6.2.2.2); everything else, `%2F`
+ * included, stays as sent.
+ */
+export function checkPath(rawPath: string): PathVerdict {
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(rawPath);
+  } catch {
+    return { ok: false, reason: 'malformed percent-encoding in path' };
+  }
+  for (const segment of decoded.split(/[/\\]/)) {
+    if (segment === '.' || segment === '..') return { ok: false, reason: 'dot segments are not allowed in paths' };
+  }
+  if (!rawPath.startsWith('/')) return { ok: false, reason: 'path must start with /' };
+  return { ok: true, path: rawPath.replace(UNRESERVED_ESCAPE, (escape) => String.fromCharCode(parseInt(escape.slice(1), 16))) };
+}
+
+/** `/api` matches `/api`, `/api/` and `/api/...`, never `/apix`. */
+export function prefixMatches(prefix: string, path: string): boolean {
+  return path.startsWith(prefix) && (path.length === prefix.length || path.charCodeAt(prefix.length) === 47 /* / */);
+}
+
+export function hostMatches(host: Route['host'], requestHost: string): boolean {
+  if (!host) return true;
+  const name = requestHost.toLowerCase();
+  if (host.exact) return name === host.exact || name.replace(/:\d+$/, '') === host.exact;
+  const bare = name.replace(/:\d+$/, '');
+  return bare.endsWith(host.suffix!) && bare.length > host.suffix!.length;
+}
+
+/**
+ * Joins by string with exactly one '/' between base path and the rest, so
+ * `/api//evil.com/x` stays on the origin; returns null if the result would not.
+ */
+export function joinUpstream(upstream: Upstream, rest: string, query: string): string | null {
+  const tail = rest.replace(/^\/+/, '');
+  const path = rest === '' ? upstream.base || '/' : `${upstream.base}/${tail}`;
+  const joined = upstream.origin + path + query;
+  try {
+    return new URL(joined).origin === upstream.origin ? joined : null;
+  } catch {
+    return null;
+  }
+}
+
+/** What is left of a matched path for the origin: the full path unless stripPrefix. */
+export function restOfPath(route: Route, path: string): string {
+  return route.stripPrefix ? path.slice(route.prefix.length) : path;
+}
+
+/**
+ * Maps an absolute URL at some configured origin back to the gateway path that serves
+ * it: the route whose origin + base path is the longest prefix of the URL (segment
+ * boundary), first in file order on a tie. Null for URLs no route serves.
+ */
+export function gatewayPathFor(url: URL, routes: readonly Route[]): string | null {
+  let best: { route: Route; base: string } | undefined;
+  for (const route of routes) {
+    for (const upstream of route.upstreams) {
+      if (upstream.origin !== url.origin || !prefixMatches(upstream.base, url.pathname)) continue;
+      if (!route.stripPrefix && !prefixMatches(route.prefix, url.pathname.slice(upstream.base.length) || '/')) continue;
+      if (!best || upstream.base.length > best.base.length) best = { route, base: upstream.base };
+    }
+  }
+  if (!best) return null;
+  const rest = url.pathname.slice(best.base.length);
+  const path = best.route.stripPrefix ? best.route.prefix + rest : rest;
+  return (path || '/') + url.search + url.hash;
+}
