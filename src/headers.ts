@@ -16,9 +16,9 @@ const HOP_BY_HOP = [
 
 /** Removes hop-by-hop headers, and those `Connection` names, in place. */
 export function stripHopByHop(headers: Headers, keepUpgrade = false): void {
-  const named = headers.get('connection');
-  if (named) for (const name of named.split(',')) headers.delete(name.trim());
-  for (const name of HOP_BY_HOP) if (!(keepUpgrade && (name === 'upgrade' || name === 'connection'))) headers.delete(name);
+  const kept = keepUpgrade ? ['upgrade', 'connection'] : [];
+  const named = headers.get('connection')?.split(',').map((name) => name.trim().toLowerCase()) ?? [];
+  for (const name of [...named, ...HOP_BY_HOP]) if (!kept.includes(name)) headers.delete(name);
 }
 
 export function isWebSocketUpgrade(headers: Headers): boolean {

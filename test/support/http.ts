@@ -18,9 +18,14 @@ export interface RawRequest {
 
 export function request(base: string, path: string, options: RawRequest = {}): Promise<RawResponse> {
   const url = new URL(base);
+  const headers = { ...options.headers };
+  // Node frames DELETE/OPTIONS bodies only when told their length.
+  if (options.body !== undefined && !Object.keys(headers).some((name) => /^(content-length|transfer-encoding)$/i.test(name))) {
+    headers['content-length'] = String(Buffer.byteLength(options.body));
+  }
   return new Promise((resolve, reject) => {
     const req = http.request(
-      { host: url.hostname, port: url.port, path, method: options.method ?? 'GET', headers: options.headers, agent: false },
+      { host: url.hostname, port: url.port, path, method: options.method ?? 'GET', headers, agent: false },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));

@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { rewriteLocation, rewriteRefresh } from './redirects.ts';
+import { gatewayOf } from './test-routes.ts';
+
+const { routes } = gatewayOf([
+  { path: '/api', origin: 'https://api.example.com/v1' },
+  { path: '/auth', origin: 'https://login.example.com' },
+]);
+const from = 'https://api.example.com/v1/users/1';
+
+describe('rewriteLocation', () => {
+  it('maps absolute URLs of any configured origin to its route', () => {
+    expect(rewriteLocation('https://api.example.com/v1/users/2?x=1', from, routes)).toBe('/api/users/2?x=1');
+    expect(rewriteLocation('https://login.example.com/start', from, routes)).toBe('/auth/start');
+  });
+  it('resolves relative and root-relative values against the upstream URL', () => {
+    expect(rewriteLocation('2', from, routes)).toBe('/api/users/2');
+    expect(rewriteLocation('/v1/next', from, routes)).toBe('/api/next');
+    expect(rewriteLocation('//login.example.com/x', from, routes)).toBe('/auth/x');
+  });
+  it('leaves foreign and unmappable URLs alone', () => {
+    expect(rewriteLocation('https://elsewhere.example/x', from, routes)).toBe('https://elsewhere.example/x');
+    expect(rewriteLocation('/outside-base', from, routes)).toBe('/outside-base');
+  });
+});
+
+describe('rewriteRefresh', () => {
+  it('rewrites the url part in its common forms', () => {
+    expect(rewriteRefresh('5; url=https://login.example.com/a', from, routes)).toBe('5; url=/auth/a');
+    expect(rewriteRefresh("0;URL='https://api.example.com/v1/b'", from, routes)).toBe("0;URL='/api/b'");
+    expect(rewriteRefresh('10', from, routes)).toBe('10');
+  });
+});

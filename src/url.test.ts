@@ -1,0 +1,85 @@
+import { describe, expect, it } from 'vitest';
+import { gatewayOf } from './test-routes.ts';
+import { checkPath, gatewayPathFor, hostMatches, joinUpstream, prefixMatches, splitTarget } from './url.ts';
+
+describe('splitTarget', () => {
+  it('keeps the raw path and query', () => {
+    expect(splitTarget('http://h:8787/api/../x?q=%2e#frag')).toEqual({ origin: 'http://h:8787', path: '/api/../x', query: '?q=%2e' });
+    expect(splitTarget('https://h')).toEqual({ origin: 'https://h', path: '/', query: '' });
+    expect(splitTarget('https://h?x=1')).toEqual({ origin: 'https://h', path: '/', query: '?x=1' });
+  });
+});
+
+describe('checkPath', () => {
+  it.each(['/api/../x', '/api/%2e%2e/x', '/api/..%2fsecret', '/api/%2E%2e/x', '/api/.%2e/x', '/./x', '/api/..', '/api/..%5cx', '/api/..\\x'])(
+    'refuses %s',
+    (path) => expect(checkPath(path).ok).toBe(false),
+  );
+  it.each(['/api/x', '/api/...', '/api/.well-known/x', '/api/a..b', '/api/group%2Fproject'])('allows %s', (path) => {
+    expect(checkPath(path).ok).toBe(true);
+  });
+  it('refuses malformed escapes', () => expect(checkPath('/api/%zz')).toEqual({ ok: false, reason: 'malformed percent-encoding in path' }));
+  it('decodes unreserved escapes only', () => {
+    expect(checkPath('/%61pi/%7Euser/a%2Fb%20c')).toEqual({ ok: true, path: '/api/~user/a%2Fb%20c' });
+  });
+});
+
+describe('prefixMatches', () => {
+  it('matches at segment boundaries only', () => {
+    expect(prefixMatches('/api', '/api')).toBe(true);
+    expect(prefixMatches('/api', '/api/')).toBe(true);
+    expect(prefixMatches('/api', '/api/x')).toBe(true);
+    expect(prefixMatches('/api', '/apix')).toBe(false);
+    expect(prefixMatches('', '/anything')).toBe(true);
+  });
+});
+
+describe('hostMatches', () => {
+  it('matches exact names with or without port, and *. suffixes', () => {
+    expect(hostMatches(undefined, 'x')).toBe(true);
+    expect(hostMatches({ exact: 'a.example.com' }, 'A.example.com:8443')).toBe(true);
+    expect(hostMatches({ exact: 'a.example.com' }, 'b.example.com')).toBe(false);
+    expect(hostMatches({ suffix: '.example.com' }, 'x.example.com')).toBe(true);
+    expect(hostMatches({ suffix: '.example.com' }, 'example.com')).toBe(false);
+    expect(hostMatches({ suffix: '.example.com' }, 'evilexample.com')).toBe(false);
+  });
+});
+
+describe('joinUpstream', () => {
+  const upstream = { origin: 'https://api.example.com', base: '/v1' };
+  it('joins with exactly one slash', () => {
+    expect(joinUpstream(upstream, '/users', '?x=1')).toBe('https://api.example.com/v1/users?x=1');
+    expect(joinUpstream(upstream, '', '')).toBe('https://api.example.com/v1');
+    expect(joinUpstream({ origin: 'https://a.example', base: '' }, '', '?q')).toBe('https://a.example/?q');
+  });
+  it('never leaves the origin', () => {
+    expect(joinUpstream({ origin: 'https://a.example', base: '' }, '//evil.com/x', '')).toBe('https://a.example/evil.com/x');
+    expect(joinUpstream(upstream, '///evil.com/x', '')).toBe('https://api.example.com/v1/evil.com/x');
+    expect(joinUpstream({ origin: 'https://a.example', base: '' }, '/@evil.com', '')).toBe('https://a.example/@evil.com');
+  });
+});
+
+describe('gatewayPathFor', () => {
+  const { routes } = gatewayOf([
+    { path: '/api', origin: 'https://api.example.com/v1' },
+    { path: '/api2', origin: 'https://api.example.com/v1/two' },
+    { path: '/same', origin: 'https://api.example.com/v1' },
+    { path: '/site', origin: 'http://site.example:8080', stripPrefix: false },
+  ]);
+  const map = (url: string) => gatewayPathFor(new URL(url), routes);
+  it('maps to the route with the longest origin + base prefix', () => {
+    expect(map('https://api.example.com/v1/users?x=1#top')).toBe('/api/users?x=1#top');
+    expect(map('https://api.example.com/v1/two/z')).toBe('/api2/z');
+    expect(map('https://api.example.com/v1')).toBe('/api');
+  });
+  it('does not map across segment boundaries, schemes or ports', () => {
+    expect(map('https://api.example.com/v10/x')).toBeNull();
+    expect(map('http://api.example.com/v1/x')).toBeNull();
+    expect(map('http://site.example/site/x')).toBeNull();
+    expect(map('https://foreign.example/v1/x')).toBeNull();
+  });
+  it('maps stripPrefix:false routes only under their path', () => {
+    expect(map('http://site.example:8080/site/page')).toBe('/site/page');
+    expect(map('http://site.example:8080/elsewhere')).toBeNull();
+  });
+});
