@@ -9,7 +9,7 @@ export interface Seen {
   body: Buffer;
 }
 
-export type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void | Promise<void>;
+export type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => unknown;
 
 export interface Origin {
   url: string;
