@@ -33,7 +33,44 @@ export interface WorkerdOptions {
   address?: string;
   /** string values become text bindings, anything else a JSON binding */
   bindings?: Record<string, unknown>;
+  /** a folder served as the ASSETS binding, as `[assets]` in wrangler.toml does under wrangler */
+  assets?: string;
 }
+
+/** `[assets] directory` of wrangler.toml, absolute, or undefined when there is none. */
+export function assetsDirectory(): string | undefined {
+  const toml = readFileSync(join(ROOT, 'wrangler.toml'), 'utf8');
+  const directory = /^\[assets\][^[]*?^directory\s*=\s*"([^"]+)"/ms.exec(toml)?.[1];
+  return directory ? resolve(ROOT, directory) : undefined;
+}
+
+// Bare workerd has no static-assets service: a disk service behind a small Worker that does
+// what Workers assets do by default (index.html for folders, `.html` optional, content types).
+// Dotfiles stay hidden (the disk service's default).
+const ASSETS_SHIM = `const TYPES = { html: 'text/html; charset=utf-8', css: 'text/css; charset=utf-8', js: 'text/javascript; charset=utf-8',
+  mjs: 'text/javascript; charset=utf-8', json: 'application/json', txt: 'text/plain; charset=utf-8', svg: 'image/svg+xml',
+  png: 'image/png', jpg: 'image/jpeg', jpeg: 'image/jpeg', gif: 'image/gif', webp: 'image/webp', ico: 'image/x-icon',
+  woff2: 'font/woff2', wasm: 'application/wasm' };
+export default {
+  async fetch(request, env) {
+    const url = new URL(request.url);
+    const candidates = url.pathname.endsWith('/') ? [url.pathname + 'index.html'] : [url.pathname, url.pathname + '.html', url.pathname + '/index.html'];
+    for (const path of candidates) {
+      const file = await env.DISK.fetch(new URL(path, url.origin));
+      // The disk service answers a folder with a JSON listing: only files count.
+      if (file.status !== 200 || file.headers.get('content-type') !== 'application/octet-stream') continue;
+      if (path.endsWith('/index.html') && !url.pathname.endsWith('/')) {
+        return new Response(null, { status: 307, headers: { location: url.pathname + '/' + url.search } });
+      }
+      const type = TYPES[path.slice(path.lastIndexOf('.') + 1).toLowerCase()] ?? 'application/octet-stream';
+      const headers = { 'content-type': type, 'content-length': file.headers.get('content-length') ?? undefined };
+      if (!headers['content-length']) delete headers['content-length'];
+      return new Response(request.method === 'HEAD' ? null : file.body, { headers });
+    }
+    return new Response('Not Found', { status: 404 });
+  },
+};
+`;
 
 /** A workerd config. Binding values go through files (`embed`, relative to the config), so nothing needs capnp escaping. */
 export function workerdConfig(options: WorkerdOptions): string {
@@ -44,10 +81,25 @@ export function workerdConfig(options: WorkerdOptions): string {
     writeFileSync(file, typeof value === 'string' ? value : JSON.stringify(value));
     return `(name = ${JSON.stringify(name)}, ${typeof value === 'string' ? 'text' : 'json'} = embed ${JSON.stringify(relative(dir, file))})`;
   });
+  let assetServices = '';
+  let assetWorker = '';
+  if (options.assets) {
+    writeFileSync(join(dir, 'assets.js'), ASSETS_SHIM);
+    bindings.push('(name = "ASSETS", service = "assets")');
+    assetServices = `
+    (name = "assets", worker = .assets),
+    (name = "assets-disk", disk = (path = ${JSON.stringify(resolve(options.assets))}, writable = false)),`;
+    assetWorker = `const assets :Workerd.Worker = (
+  modules = [ (name = "assets.js", esModule = embed "assets.js") ],
+  compatibilityDate = ${JSON.stringify(date)},
+  bindings = [ (name = "DISK", service = "assets-disk") ],
+);
+`;
+  }
   const config = `using Workerd = import "/workerd/workerd.capnp";
 const config :Workerd.Config = (
   services = [
-    (name = "gateway", worker = .gateway),
+    (name = "gateway", worker = .gateway),${assetServices}
     # Origins on loopback and private networks are refused unless allowed here.
     (name = "internet", network = (allow = ["public", "private", "local"], tlsOptions = (trustBrowserCas = true))),
   ],
@@ -60,7 +112,7 @@ const gateway :Workerd.Worker = (
   bindings = [${bindings.join(', ')}],
   globalOutbound = "internet",
 );
-`;
+${assetWorker}`;
   const path = join(dir, 'config.capnp');
   writeFileSync(path, config);
   return path;

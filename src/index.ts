@@ -7,10 +7,12 @@ import { guard } from './pipeline/guard.ts';
 import { matchRequest } from './pipeline/match.ts';
 import { respond } from './pipeline/respond.ts';
 import { rewriteResponse } from './pipeline/rewrite.ts';
+import { serveAsset } from './assets.ts';
 
-type Env = { Bindings: Record<string, unknown> };
+// Env comes from `wrangler types`; ROUTES and ${NAME} secrets are read by name at run time.
+type AppEnv = { Bindings: Env & Record<string, unknown> };
 
-const app = new Hono<Env>();
+const app = new Hono<AppEnv>();
 
 app.all('*', async (c) => {
   const request = c.req.raw;
@@ -20,7 +22,10 @@ app.all('*', async (c) => {
   }
   const { gateway } = config;
   const match = matchRequest(request, gateway);
-  if (!('target' in match)) return respond(request, undefined, match);
+  if (!('target' in match)) {
+    const asset = match.status === 404 ? await serveAsset(request, c.env ?? {}) : null;
+    return asset ?? respond(request, undefined, match);
+  }
   const { route } = match;
   const exchange: Exchange = { ...match, request, env: c.env, gateway, clientIp: clientIp(request) };
   const refusal = await guard(exchange);

@@ -89,7 +89,7 @@ export function restOfPath(route: Route, path: string): string {
  * it: the route whose origin + base path is the longest prefix of the URL (segment
  * boundary), first in file order on a tie. Null for URLs no route serves.
  */
-export function gatewayPathFor(url: URL, routes: readonly Route[]): string | null {
+export function gatewayPathFor(url: Pick<URL, 'origin' | 'pathname' | 'search' | 'hash'>, routes: readonly Route[]): string | null {
   let best: { route: Route; base: string } | undefined;
   for (const route of routes) {
     for (const upstream of route.upstreams) {

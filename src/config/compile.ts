@@ -1,6 +1,10 @@
 // Turns raw routes config (object or JSON text) into the checked, compiled form the
 // pipeline uses. Pure: no runtime globals, so `npm run check` runs it under Node too.
 import * as v from 'valibot';
+import { compileAccess, type AccessPolicy } from '../access.ts';
+import { compileCors, type CorsPolicy } from '../cors.ts';
+import { rateLimitBindingProblem } from '../ratelimit.ts';
+import { describeIssues, describeJsonError } from './issues.ts';
 import { configSchema, type RouteConfig, type RoutesConfig } from './schema.ts';
 
 export interface Upstream {
@@ -39,6 +43,9 @@ export interface Route {
   substitutions: Substitution[];
   /** values injected from bindings: never allowed into a response */
   secrets: string[];
+  /** null: cors false */
+  cors: CorsPolicy | null;
+  access: AccessPolicy | null;
   /** the validated entry with ${NAME} resolved, for stages with their own compiled views */
   config: RouteConfig;
 }
@@ -47,7 +54,7 @@ export interface Gateway {
   id: string;
   /** file order: ties in reverse mapping go to the first */
   routes: Route[];
-  /** match order: longest prefix first, host-bound before unbound, then file order */
+  /** match order: longest prefix first, then exact host, wildcard host, any host; then file order */
   matchOrder: Route[];
 }
 
@@ -74,14 +81,7 @@ export const DEFAULT_SUBSTITUTION_TYPES = [
 
 const BINDING_REF = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
 
-export function formatPath(path: readonly (string | number)[]): string {
-  let out = '';
-  for (const key of path) {
-    if (typeof key === 'number') out += `[${key}]`;
-    else out += out ? `.${key}` : key;
-  }
-  return out || '(root)';
-}
+export { formatPath } from './issues.ts';
 
 export function compileConfig(raw: unknown, env: Record<string, unknown>, options: CompileOptions = {}): CompileResult {
   const warnings: string[] = [];
@@ -90,16 +90,12 @@ export function compileConfig(raw: unknown, env: Record<string, unknown>, option
     try {
       input = JSON.parse(raw);
     } catch (error) {
-      return { ok: false, problems: [`(root): not valid JSON (${(error as Error).message})`], warnings };
+      return { ok: false, problems: [`(root): ${describeJsonError(error, raw)}`], warnings };
     }
   }
   const parsed = v.safeParse(configSchema, input, { abortPipeEarly: true });
   if (!parsed.success) {
-    const problems = parsed.issues.map((issue) => {
-      const path = formatPath((issue.path ?? []).map((item) => item.key as string | number));
-      return `${path}: ${issue.message}`;
-    });
-    return { ok: false, problems: [...new Set(problems)], warnings };
+    return { ok: false, problems: [...new Set(describeIssues(parsed.issues, configSchema))], warnings };
   }
 
   const problems: string[] = [];
@@ -118,6 +114,10 @@ export function compileConfig(raw: unknown, env: Record<string, unknown>, option
     });
 
   const routes = config.routes.map((entry, index) => compileRoute(entry, index, resolve, problems));
+  for (const route of routes) {
+    const missing = rateLimitBindingProblem(route.config.rateLimit, env, `routes[${route.index}].rateLimit.binding`);
+    if (missing) (options.unboundBindings === 'warning' ? warnings : problems).push(missing);
+  }
   const seen = new Map<string, number>();
   for (const route of routes) {
     const key = `${route.config.host ?? ''} ${route.prefix}`;
@@ -129,10 +129,13 @@ export function compileConfig(raw: unknown, env: Record<string, unknown>, option
   if (problems.length) return { ok: false, problems, warnings };
 
   const matchOrder = [...routes].sort(
-    (a, b) => b.prefix.length - a.prefix.length || Number(!!b.host) - Number(!!a.host) || a.index - b.index,
+    (a, b) => b.prefix.length - a.prefix.length || hostRank(b) - hostRank(a) || a.index - b.index,
   );
   return { ok: true, gateway: { id: config.id ?? 'switchyard', routes, matchOrder }, warnings };
 }
+
+/** An exact host is more specific than a wildcard, which is more specific than none. */
+const hostRank = (route: Route) => (route.host?.exact ? 2 : route.host ? 1 : 0);
 
 type Resolve = (value: string, at: string, secrets: string[]) => string;
 
@@ -167,6 +170,9 @@ function compileRoute(entry: RouteConfig, index: number, resolve: Resolve, probl
     const credential = resolve(entry.access.auth.credential, `${at}.access.auth.credential`, secrets);
     config = { ...entry, access: { ...entry.access, auth: { ...entry.access.auth, credential } } };
   }
+  const access = compileAccess(config.access, `${at}.access`, problems);
+  // The gateway's own credential is for the gateway: the origin never sees it (a set rule still applies).
+  if (access?.auth && !requestHeaders.remove.includes('authorization')) requestHeaders.remove.push('authorization');
 
   const prefix = entry.path.replace(/\/+$/, '');
   let host: Route['host'];
@@ -189,6 +195,8 @@ function compileRoute(entry: RouteConfig, index: number, resolve: Resolve, probl
     responseHeaders,
     substitutions,
     secrets,
+    cors: compileCors(entry.cors),
+    access,
     config,
   };
 }

@@ -58,6 +58,8 @@ const rateLimit = v.strictObject({
   binding: v.pipe(v.string(), v.regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a binding name')),
   // Key requests by client IP (default) or by the value of a request header.
   key: v.optional(v.union([v.literal('ip'), v.pipe(v.string(), v.regex(/^header:[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'must be "ip" or "header:NAME"'))])),
+  // The binding's `simple.period` (10 or 60 seconds), told to clients in Retry-After.
+  period: v.optional(v.picklist([10, 60], 'must be 10 or 60 (the binding\'s period)')),
 });
 
 const substitution = v.strictObject({

@@ -1,5 +1,6 @@
 // What the stages pass along for one request.
 import type { Gateway, Route, Upstream } from '../config/compile.ts';
+import type { GatewayError } from '../errors.ts';
 import type { Target } from '../url.ts';
 
 export interface Exchange {
@@ -16,4 +17,6 @@ export interface Exchange {
   /** set by forward: the upstream and exact URL that answered */
   upstream?: Upstream;
   upstreamUrl?: string;
+  /** set when the request body was cut off mid-stream (e.g. over access.maxBodyBytes): the answer instead of a 502 */
+  bodyError?: GatewayError;
 }

@@ -3,6 +3,7 @@
 import type { Upstream } from '../config/compile.ts';
 import type { GatewayError } from '../errors.ts';
 import { upstreamRequestHeaders } from '../headers.ts';
+import { stripSiteCookie } from '../sticky.ts';
 import { joinUpstream } from '../url.ts';
 import type { Exchange } from './exchange.ts';
 
@@ -20,6 +21,8 @@ export async function forward(exchange: Exchange): Promise<Response | GatewayErr
     },
     route.requestHeaders,
   );
+
+  stripSiteCookie(headers);
 
   let failure: GatewayError = { status: 502, reason: 'no upstream configured', route: route.path };
   for (const [i, upstream] of route.upstreams.entries()) {
@@ -77,6 +80,7 @@ async function fetchWithDeadline(
   try {
     return await fetch(fetchUrl, init);
   } catch {
+    if (exchange.bodyError) return exchange.bodyError;
     if (timedOut) return { status: 504, reason: `upstream did not answer within ${route.timeout} ms`, route: route.path };
     return { status: 502, reason: `upstream ${upstream.origin} could not be reached`, route: route.path };
   } finally {

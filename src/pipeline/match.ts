@@ -1,6 +1,7 @@
 // Match stage: refuse unsafe paths, then pick the route by host and longest prefix.
 import type { Gateway, Route } from '../config/compile.ts';
 import type { GatewayError } from '../errors.ts';
+import { stickyRoute } from '../sticky.ts';
 import { checkPath, hostMatches, prefixMatches, restOfPath, splitTarget, type Target } from '../url.ts';
 
 export interface Match {
@@ -16,6 +17,11 @@ export function matchRequest(request: Request, gateway: Gateway): Match | Gatewa
   if (!verdict.ok) return { status: 400, reason: verdict.reason };
   const host = request.headers.get('host') ?? new URL(target.origin).host;
   const route = findRoute(gateway, host, verdict.path);
+  if (!route || route.prefix === '') {
+    // Root-relative: relative to the origin that served the referring page, so nothing is stripped.
+    const sticky = stickyRoute(request, gateway, host);
+    if (sticky) return { target, path: verdict.path, route: sticky, rest: verdict.path };
+  }
   if (!route) return { status: 404, reason: `no route matches ${verdict.path}` };
   return { target, path: verdict.path, route, rest: restOfPath(route, verdict.path) };
 }

@@ -3,6 +3,8 @@
 import { rewriteSetCookie } from '../cookies.ts';
 import { stripHopByHop } from '../headers.ts';
 import { rewriteLocation, rewriteRefresh } from '../redirects.ts';
+import { mimeOf, rewriteBody } from '../rewrite/body.ts';
+import { siteCookieFor } from '../sticky.ts';
 import type { Exchange } from './exchange.ts';
 
 export function rewriteResponse(exchange: Exchange, upstream: Response): Response {
@@ -28,5 +30,9 @@ export function rewriteResponse(exchange: Exchange, upstream: Response): Respons
     for (const cookie of cookies) headers.append('set-cookie', rewriteSetCookie(cookie, route, exchange.upstream!));
   }
 
-  return new Response(upstream.body, { status: upstream.status, statusText: upstream.statusText, headers });
+  const siteCookie = siteCookieFor(exchange.request, route, upstream.status, mimeOf(headers.get('content-type')));
+  if (siteCookie) headers.append('set-cookie', siteCookie);
+
+  const body = rewriteBody(exchange, upstream, headers) ?? upstream.body;
+  return new Response(body, { status: upstream.status, statusText: upstream.statusText, headers });
 }

@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { bodyRewritable, charsetOf, mimeOf, typeMatches } from './body.ts';
+
+describe('content types', () => {
+  it('reads the media type and charset', () => {
+    expect(mimeOf('Text/HTML; charset=UTF-8')).toBe('text/html');
+    expect(mimeOf(null)).toBe('');
+    expect(charsetOf('text/html; charset="ISO-8859-1"')).toBe('iso-8859-1');
+    expect(charsetOf('text/html')).toBe(null);
+  });
+
+  it('matches exact types and type/* patterns', () => {
+    expect(typeMatches(['text/css'], 'text/css')).toBe(true);
+    expect(typeMatches(['text/*'], 'text/plain')).toBe(true);
+    expect(typeMatches(['*/*'], 'image/png')).toBe(true);
+    expect(typeMatches(['text/css', 'application/json'], 'text/html')).toBe(false);
+    expect(typeMatches(['text/*'], 'texts/x')).toBe(false);
+  });
+});
+
+describe('bodyRewritable', () => {
+  const headers = (encoding?: string) => new Headers(encoding ? { 'content-encoding': encoding } : {});
+
+  it('refuses bodies that are absent, partial or not the full representation', () => {
+    expect(bodyRewritable('HEAD', 200, headers())).toBe(false);
+    for (const status of [101, 204, 205, 206, 304]) expect(bodyRewritable('GET', status, headers()), String(status)).toBe(false);
+    expect(bodyRewritable('GET', 200, headers())).toBe(true);
+    expect(bodyRewritable('POST', 404, headers())).toBe(true);
+  });
+
+  it('accepts only encodings the runtime has decoded', () => {
+    expect(bodyRewritable('GET', 200, headers('gzip'))).toBe(true);
+    expect(bodyRewritable('GET', 200, headers('br'))).toBe(true);
+    expect(bodyRewritable('GET', 200, headers('zstd'))).toBe(false);
+    expect(bodyRewritable('GET', 200, headers('deflate'))).toBe(false);
+  });
+});

@@ -1,0 +1,106 @@
+// Decides which body transforms a response gets (substitutions, then link rewriting) and
+// makes its headers honest about the changed bytes.
+import type { Route } from '../config/compile.ts';
+import type { Exchange } from '../pipeline/exchange.ts';
+import { rewriteHtml } from './html.ts';
+import { CSS_URL_PATTERN, linkTable, mapCssMatch, markGatewayPath, SUBSTITUTED } from './links.ts';
+import { substitutionStream, type TextRule } from './substitute.ts';
+
+const HTML_TYPES = new Set(['text/html', 'application/xhtml+xml']);
+/** What the runtime's fetch has already decoded; anything else is still compressed bytes. */
+const DECODED_ENCODINGS = new Set(['', 'identity', 'gzip', 'x-gzip', 'br']);
+
+/** `text/html; charset=UTF-8` → `text/html` */
+export function mimeOf(contentType: string | null): string {
+  return (contentType ?? '').split(';', 1)[0]!.trim().toLowerCase();
+}
+
+export function charsetOf(contentType: string | null): string | null {
+  const match = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(contentType ?? '');
+  return match ? match[1]!.toLowerCase() : null;
+}
+
+const isUtf8 = (charset: string) => charset === 'utf-8' || charset === 'utf8' || charset === 'unicode-1-1-utf-8';
+
+/** `text/css`, `text/*` and `*\/*` patterns. */
+export function typeMatches(patterns: readonly string[], mime: string): boolean {
+  return patterns.some((pattern) => {
+    const wanted = pattern.trim().toLowerCase();
+    if (wanted === mime || wanted === '*/*') return true;
+    return wanted.endsWith('/*') && mime.startsWith(wanted.slice(0, -1));
+  });
+}
+
+/** True when a response of this request and status has a body that may be rewritten. */
+export function bodyRewritable(method: string, status: number, headers: Headers): boolean {
+  if (method === 'HEAD' || status < 200 || status === 204 || status === 205 || status === 206 || status === 304) return false;
+  const encoding = (headers.get('content-encoding') ?? '').trim().toLowerCase();
+  return DECODED_ENCODINGS.has(encoding);
+}
+
+const UNMARK: TextRule = { regex: new RegExp(SUBSTITUTED, 'g'), replace: '' };
+
+/**
+ * The text rules for this route and content type: substitutions first, then CSS links.
+ * `linksFollow`: link rewriting (here for CSS, or HTMLRewriter after these rules) will see
+ * the output, so gateway paths substitutions write are marked to keep them from being
+ * mapped twice.
+ */
+export function textRules(route: Route, mime: string, documentUrl: URL, exchange: Pick<Exchange, 'gateway'>, linksFollow: boolean): TextRule[] {
+  const rules: TextRule[] = route.substitutions
+    .filter((substitution) => typeMatches(substitution.contentTypes, mime))
+    .map(({ regex, replace }) => (linksFollow ? { regex, replace, then: markGatewayPath } : { regex, replace }));
+  if (route.rewriteLinks && mime === 'text/css') {
+    const table = linkTable(exchange.gateway);
+    rules.push({ regex: CSS_URL_PATTERN, replace: (match) => mapCssMatch(match, documentUrl, table) });
+    if (rules.length > 1) rules.push(UNMARK);
+  }
+  return rules;
+}
+
+/**
+ * The rewritten body, or null when the upstream body must pass byte for byte. When it
+ * rewrites, `headers` (the response's, already copied) lose Content-Length and
+ * Last-Modified and keep only a weak ETag.
+ */
+export function rewriteBody(exchange: Exchange, upstream: Response, headers: Headers): ReadableStream | null {
+  const { request, route } = exchange;
+  if (!upstream.body || !bodyRewritable(request.method, upstream.status, headers)) return null;
+  const contentType = headers.get('content-type');
+  const mime = mimeOf(contentType);
+  if (!mime) return null;
+  const html = route.rewriteLinks && HTML_TYPES.has(mime);
+  const css = route.rewriteLinks && mime === 'text/css';
+  if (!html && !css && !route.substitutions.length) return null;
+  const documentUrl = new URL(exchange.upstreamUrl!);
+  const rules = textRules(route, mime, documentUrl, exchange, html || css);
+  if (!rules.length && !html) return null;
+
+  let body: ReadableStream = upstream.body;
+  let changed = false;
+  let marked = false;
+  if (rules.length) {
+    const charset = charsetOf(contentType) ?? 'utf-8';
+    const stream = substitutionStream(rules, charset);
+    if (stream) {
+      body = body.pipeThrough(stream);
+      changed = true;
+      marked = html && rules.length > 0;
+      // The text is written back as UTF-8, whatever it arrived in.
+      if (!isUtf8(charset)) headers.set('content-type', contentType!.replace(/charset\s*=\s*"?[^";\s]+"?/i, 'charset=utf-8'));
+    }
+  }
+  if (html) {
+    body = rewriteHtml(body, headers.get('content-type')!, documentUrl, linkTable(exchange.gateway));
+    if (marked) body = body.pipeThrough(substitutionStream([UNMARK])!);
+    changed = true;
+  }
+  if (!changed) return null;
+  headers.delete('content-length');
+  headers.delete('last-modified');
+  // Byte ranges of the origin's body say nothing about the rewritten one.
+  headers.delete('accept-ranges');
+  const etag = headers.get('etag');
+  if (etag && !etag.startsWith('W/')) headers.set('etag', `W/${etag}`);
+  return body;
+}

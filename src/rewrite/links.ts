@@ -1,0 +1,260 @@
+// Pure URL mapping for response bodies: which URL-bearing value points at a configured
+// origin, and what gateway path replaces it. Shared by the HTMLRewriter handlers, the CSS
+// stream and any faster rewriter, so they all produce the same output.
+import type { Gateway, Route } from '../config/compile.ts';
+import { gatewayPathFor } from '../url.ts';
+
+export interface LinkTable {
+  routes: readonly Route[];
+  /** every configured upstream origin: URLs elsewhere are left alone without further work */
+  origins: ReadonlySet<string>;
+}
+
+const tables = new WeakMap<Gateway, LinkTable>();
+
+/** Built once per compiled config. */
+export function linkTable(gateway: Gateway): LinkTable {
+  let table = tables.get(gateway);
+  if (!table) {
+    const origins = new Set(gateway.routes.flatMap((route) => route.upstreams.map((upstream) => upstream.origin)));
+    table = { routes: gateway.routes, origins };
+    tables.set(gateway, table);
+  }
+  return table;
+}
+
+/**
+ * Put before a substitution's result that starts with a single `/` while link rewriting
+ * follows, and removed after it: such a result is a gateway path the user wrote
+ * (`http://10.1.2.3` → `/intranet`), and mapping it as the origin's root-relative URL
+ * would prefix it twice. A noncharacter: it never occurs in real text.
+ */
+export const SUBSTITUTED = '\uFDD0';
+
+/** Marks a substitution's result when it is a gateway path (see SUBSTITUTED). */
+export function markGatewayPath(replaced: string): string {
+  return replaced.charCodeAt(0) === 47 && replaced.charCodeAt(1) !== 47 && replaced.charCodeAt(1) !== 92 ? SUBSTITUTED + replaced : replaced;
+}
+
+const SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*:/;
+// What the URL parser strips from both ends of an attribute value (C0 controls and space).
+const EDGE_SPACE = /^[\u0000-\u0020]+|[\u0000-\u0020]+$/g;
+
+/**
+ * The gateway path for one URL value, or null to leave it as it is. Absolute http(s),
+ * protocol-relative (`//host`, and `\\host` which browsers read the same) and
+ * root-relative values are resolved against `base` (the document's base URL at the
+ * origin) and mapped to the route of the origin they point at. Path-relative values
+ * already resolve correctly against the gateway page, so they stay, and so do gateway
+ * paths a substitution wrote (marked with SUBSTITUTED).
+ */
+export function mapUrl(value: string, base: URL, table: LinkTable): string | null {
+  if (value.includes(SUBSTITUTED)) return null;
+  const trimmed = value.charCodeAt(0) <= 32 || value.charCodeAt(value.length - 1) <= 32 ? value.replace(EDGE_SPACE, '') : value;
+  const parts = simpleParts(trimmed, base, table.origins);
+  if (parts) return gatewayPathFor(parts, table.routes);
+  if (parts === false) return null;
+  return mapUrlParsed(trimmed, base, table);
+}
+
+/** The same as mapUrl, always through the URL parser: the reference the fast path must equal. */
+export function mapUrlParsed(value: string, base: URL, table: LinkTable): string | null {
+  if (value.includes(SUBSTITUTED)) return null;
+  const trimmed = value.replace(EDGE_SPACE, '');
+  const first = trimmed.charCodeAt(0);
+  if (first === 47 /* / */ || first === 92 /* \ */) {
+    // root- or protocol-relative: resolved below
+  } else if (SCHEME.test(trimmed)) {
+    const scheme = trimmed.slice(0, 6).toLowerCase();
+    if (!scheme.startsWith('http:') && scheme !== 'https:') return null;
+  } else {
+    return null;
+  }
+  let url: URL;
+  try {
+    url = new URL(trimmed, base);
+  } catch {
+    return null;
+  }
+  if (!table.origins.has(url.origin)) return null;
+  return gatewayPathFor(url, table.routes);
+}
+
+type UrlParts = Pick<URL, 'origin' | 'pathname' | 'search' | 'hash'>;
+
+// Values the URL parser would serialize unchanged: no dot segments, backslashes, quotes,
+// spaces, controls or non-ASCII (those are left to the parser itself).
+const SIMPLE_REST = /^(\/[A-Za-z0-9\-._~!$&()*+,;=:@%/]*)?(\?[A-Za-z0-9\-._~!$&()*+,;=:@%/?]*)?(#[A-Za-z0-9\-._~!$&()*+,;=:@%/?#]*)?$/;
+const DOT_SEGMENT = /\/\.{1,2}(?:\/|$)|\/%2e|\.%2e/i;
+const ABSOLUTE = /^(?:([A-Za-z][A-Za-z0-9+.-]*):)?\/\/([A-Za-z0-9.-]+)(?::(\d{1,5}))?(?=[/?#]|$)/;
+const CANONICAL_IPV4 = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
+// A host the URL parser would read as an IPv4 address in some other notation.
+const NUMERIC_HOST = /(?:^|\.)(?:\d+|0x[0-9a-f]*)\.?$/i;
+const DEFAULT_PORTS: Record<string, string> = { 'http:': '80', 'https:': '443' };
+
+/**
+ * The parts of an http(s), protocol-relative or root-relative value at a configured
+ * origin, without the URL parser, when the value is plain enough for that to give the
+ * same result. False: not a URL this rewrites (null from mapUrl); undefined: ask the parser.
+ */
+function simpleParts(value: string, base: URL, origins: ReadonlySet<string>): UrlParts | false | undefined {
+  let origin: string;
+  let rest: string;
+  const c0 = value.charCodeAt(0);
+  const c1 = value.charCodeAt(1);
+  if (c0 === 47 /* / */ && c1 !== 47 && c1 !== 92) {
+    origin = base.origin;
+    rest = value;
+  } else {
+    // Path-relative, query- or fragment-only: already right against the gateway page.
+    if (c0 !== 47 && c0 !== 92 && !SCHEME.test(value)) return false;
+    const match = ABSOLUTE.exec(value);
+    if (!match) return undefined;
+    const [whole, rawScheme, rawHost, rawPort] = match;
+    const scheme = rawScheme === undefined ? base.protocol : `${rawScheme.toLowerCase()}:`;
+    if (scheme !== 'http:' && scheme !== 'https:') return rawScheme === undefined ? undefined : false;
+    const host = rawHost!.toLowerCase();
+    if (host.startsWith('.') || host.includes('..')) return undefined;
+    if (NUMERIC_HOST.test(host) && !CANONICAL_IPV4.test(host)) return undefined;
+    let port = '';
+    if (rawPort !== undefined) {
+      const number = Number(rawPort);
+      if (number > 65535) return undefined;
+      if (String(number) !== DEFAULT_PORTS[scheme]) port = `:${number}`;
+    }
+    origin = `${scheme}//${host}${port}`;
+    rest = value.slice(whole.length);
+  }
+  // The authority ends at / ? # or the end, so nothing after it can change the origin.
+  if (!origins.has(origin)) return false;
+  const parts = SIMPLE_REST.exec(rest);
+  if (!parts || DOT_SEGMENT.test(parts[1] ?? '')) return undefined;
+  const [, pathname, search, hash] = parts;
+  return {
+    origin,
+    pathname: pathname || '/',
+    search: search && search.length > 1 ? search : '',
+    hash: hash && hash.length > 1 ? hash : '',
+  };
+}
+
+/**
+ * `srcset` / `imagesrcset`: a comma-separated list of "URL [descriptor]" candidates.
+ * Follows the HTML parsing rules (a URL may hold commas, a trailing comma ends it) and
+ * keeps everything but the mapped URLs exactly as written.
+ */
+export function mapSrcset(value: string, base: URL, table: LinkTable): string | null {
+  let out = '';
+  let changed = false;
+  let i = 0;
+  const n = value.length;
+  const isSpace = (c: string) => c === ' ' || c === '\t' || c === '\n' || c === '\r' || c === '\f';
+  while (i < n) {
+    let start = i;
+    while (i < n && (isSpace(value[i]!) || value[i] === ',')) i++;
+    out += value.slice(start, i);
+    if (i >= n) break;
+    start = i;
+    while (i < n && !isSpace(value[i]!)) i++;
+    let url = value.slice(start, i);
+    let trailing = '';
+    const commas = /,+$/.exec(url);
+    if (commas) {
+      trailing = commas[0];
+      url = url.slice(0, commas.index);
+    }
+    const mapped = url ? mapUrl(url, base, table) : null;
+    if (mapped !== null) changed = true;
+    out += (mapped ?? url) + trailing;
+    if (trailing) continue;
+    // Descriptors run to the next comma outside parentheses.
+    start = i;
+    let depth = 0;
+    while (i < n) {
+      const c = value[i]!;
+      if (c === '(') depth++;
+      else if (c === ')' && depth > 0) depth--;
+      else if (c === ',' && depth === 0) break;
+      i++;
+    }
+    if (i < n) i++; // the comma
+    out += value.slice(start, i);
+  }
+  return changed ? out : null;
+}
+
+/**
+ * `url(...)` in any of its three forms, and `@import "..."` (the `@import url(...)` form is
+ * covered by the first). Escaped quotes or backslashes are left alone: such URLs are rare
+ * and decoding them is not worth a wrong rewrite.
+ */
+export const CSS_URL_PATTERN =
+  /\b(url\(\s*)(?:"([^"\\\n]*)"|'([^'\\\n]*)'|([^'"()\\\s]+))(\s*\))|(@import\s+)(?:"([^"\\\n]*)"|'([^'\\\n]*)')/gi;
+
+/** A CSS_URL_PATTERN match, rewritten (or returned unchanged). */
+export function mapCssMatch(match: RegExpExecArray | string[], base: URL, table: LinkTable): string {
+  const [whole, open, dq, sq, bare, close, atImport, idq, isq] = match;
+  if (open !== undefined) {
+    const value = dq ?? sq ?? bare ?? '';
+    const mapped = mapUrl(value, base, table);
+    if (mapped === null) return whole!;
+    const quote = dq !== undefined ? '"' : sq !== undefined ? "'" : '';
+    return `${open}${quote}${mapped}${quote}${close}`;
+  }
+  const value = idq ?? isq ?? '';
+  const mapped = mapUrl(value, base, table);
+  if (mapped === null) return whole!;
+  const quote = idq !== undefined ? '"' : "'";
+  return `${atImport}${quote}${mapped}${quote}`;
+}
+
+/** Rewrites every url() and @import in a complete piece of CSS (a stylesheet, `<style>`, or a `style` attribute). */
+export function mapCss(text: string, base: URL, table: LinkTable): string {
+  if (!/url\(|@import/i.test(text)) return text;
+  return text.replace(CSS_URL_PATTERN, (...args) => mapCssMatch(args.slice(0, 9) as string[], base, table));
+}
+
+// "5; url=/next", "0;URL='x'", "3, x" and "5 url=x" (all seen in the wild and accepted by browsers).
+const REFRESH = /^(\s*[\d.]*\s*[;,\s]\s*(?:url\s*=\s*)?)(["']?)(.*?)\2(\s*)$/is;
+
+/** `<meta http-equiv="refresh" content="...">`: the URL part, mapped. */
+export function mapRefresh(content: string, base: URL, table: LinkTable): string | null {
+  const match = REFRESH.exec(content);
+  if (!match) return null;
+  const [, lead, quote, target, tail] = match;
+  if (!target) return null;
+  const mapped = mapUrl(target, base, table);
+  return mapped === null ? null : `${lead}${quote}${mapped}${quote}${tail}`;
+}
+
+/** The document's base URL after a `<base href>` (relative to where the page came from). */
+export function baseFrom(href: string, documentUrl: URL): URL {
+  try {
+    return new URL(href.replace(EDGE_SPACE, ''), documentUrl);
+  } catch {
+    return documentUrl;
+  }
+}
+
+/**
+ * Attributes that carry one URL, by element. Selectors stay narrow so the HTML parser only
+ * stops at elements that can hold a link.
+ */
+export const URL_ATTRIBUTES: readonly { attribute: string; elements: readonly string[] }[] = [
+  { attribute: 'href', elements: ['a', 'area', 'link', 'image', 'use', 'feimage', 'textpath'] },
+  { attribute: 'src', elements: ['img', 'script', 'iframe', 'frame', 'source', 'video', 'audio', 'embed', 'track', 'input'] },
+  { attribute: 'action', elements: ['form'] },
+  { attribute: 'formaction', elements: ['button', 'input'] },
+  { attribute: 'poster', elements: ['video'] },
+  { attribute: 'data', elements: ['object'] },
+  { attribute: 'cite', elements: ['blockquote', 'q', 'del', 'ins'] },
+  // Legacy, but common on the old intranet sites mirroring is for.
+  { attribute: 'background', elements: ['body', 'table', 'td', 'th'] },
+  { attribute: 'xlink:href', elements: ['a', 'image', 'use', 'feimage', 'textpath'] },
+];
+
+/** Attributes holding a srcset list, by element. */
+export const SRCSET_ATTRIBUTES: readonly { attribute: string; elements: readonly string[] }[] = [
+  { attribute: 'srcset', elements: ['img', 'source'] },
+  { attribute: 'imagesrcset', elements: ['link'] },
+];

@@ -1,0 +1,299 @@
+// Link rewriting in HTML and CSS bodies, through the real gateway in workerd.
+import { randomBytes } from 'node:crypto';
+import http from 'node:http';
+import { gzipSync, gunzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startGateway, type Gateway } from './support/gateway.ts';
+import { request, type RawResponse } from './support/http.ts';
+import { startOrigin, type Origin } from './support/origin.ts';
+
+let a: Origin;
+/** Resolved by the streaming test once the client has the first bytes of the page. */
+let clientHasStart: () => void = () => {};
+let b: Origin;
+let gateway: Gateway;
+const image = randomBytes(50_000);
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Writes the parts one by one with a pause between, so they reach the gateway as separate chunks. */
+async function writeInParts(res: http.ServerResponse, parts: (string | Buffer)[]) {
+  for (const part of parts) {
+    res.write(part);
+    await sleep(30);
+  }
+  res.end();
+}
+
+function pageOfA(): string {
+  const A = a.url;
+  const B = b.url;
+  return `<!doctype html><html><head>
+<meta http-equiv="Refresh" content="30; url=${A}/next">
+<link rel="stylesheet" href="/style.css" integrity="sha384-abc">
+<link rel="preload" as="image" imagesrcset="/hero.png 1x, ${A}/hero2.png 2x">
+<script src="${B}/base/lib.js" integrity="sha384-def"></script>
+<style>body { background: url("/bg.png") } @import '/print.css';</style>
+</head><body>
+<a id="abs" href="${A}/docs/x.html?q=1#top">abs</a>
+<a id="root" href="/docs/y.html">root</a>
+<a id="proto" href="//127.0.0.1:${a.port}/z">proto</a>
+<a id="rel" href="sibling.html">rel</a>
+<a id="other" href="${B}/base/page.html">to b</a>
+<a id="outside" href="${B}/elsewhere">outside b's base</a>
+<a id="foreign" href="https://example.org/x">foreign</a>
+<a id="entity" href="/q?x=1&amp;y=2">entity</a>
+<area id="area" href="/area">
+<img id="img" src="/img.png" srcset="/img-1x.png 1x, ${B}/base/img-2x.png 2x, https://cdn.example.org/i.png 3x">
+<picture><source id="source" srcset="/s.webp" type="image/webp"></picture>
+<video id="video" src="/v.mp4" poster="/poster.jpg"><track id="track" src="/t.vtt"></video>
+<audio id="audio" src="/a.mp3"></audio>
+<iframe id="iframe" src="/frame.html"></iframe>
+<embed id="embed" src="/e.swf"><object id="object" data="/o.svg"></object>
+<form id="form" action="/submit" method="post"><input id="input" type="image" src="/btn.png"><button id="button" formaction="${A}/alt">go</button></form>
+<blockquote id="quote" cite="/source"></blockquote>
+<table id="table" background="/tile.gif"><tr><td>x</td></tr></table>
+<div id="styled" style="background-image: url(/div.png); color: red"></div>
+<svg><image id="svgimage" href="/svg.png"></image><use id="use" xlink:href="${A}/sprite.svg#icon"></use></svg>
+<script>fetch("/api/data"); const u = "${A}/inline";</script>
+<p>Text mentioning ${A}/text is not a link.</p>
+</body></html>`;
+}
+
+beforeAll(async () => {
+  a = await startOrigin(async (req, res) => {
+    const path = req.url!;
+    if (path === '/page.html') {
+      res.setHeader('content-type', 'text/html; charset=utf-8');
+      res.setHeader('etag', '"v1"');
+      res.setHeader('last-modified', 'Wed, 21 Oct 2015 07:28:00 GMT');
+      const html = pageOfA();
+      res.setHeader('content-length', Buffer.byteLength(html));
+      // Split inside a tag and inside an attribute value.
+      const cut1 = html.indexOf('docs/x.html') + 3;
+      const cut2 = html.indexOf('srcset="/img-1x') + 12;
+      return writeInParts(res, [html.slice(0, cut1), html.slice(cut1, cut2), html.slice(cut2)]);
+    }
+    if (path === '/base.html') {
+      res.setHeader('content-type', 'text/html');
+      return res.end(`<html><head><base href="/sub/"></head><body><a id="r" href="/abs">x</a><a id="p" href="rel">y</a></body></html>`);
+    }
+    if (path === '/style.css') {
+      res.setHeader('content-type', 'text/css');
+      const css = `@import "${a.url}/reset.css";\nbody { background: url(/bg.png) }\n.logo { background: url('${b.url}/base/logo.svg') }\n.x { background: url(data:image/png;base64,AAAA) }\n`;
+      const cut = css.indexOf('url(/bg') + 6;
+      return writeInParts(res, [css.slice(0, cut), css.slice(cut)]);
+    }
+    if (path === '/gz.html') {
+      res.setHeader('content-type', 'text/html');
+      res.setHeader('content-encoding', 'gzip');
+      const gz = gzipSync(`<html><body><a id="gz" href="${a.url}/zipped">z</a></body></html>`);
+      res.setHeader('content-length', gz.length);
+      return writeInParts(res, [gz.subarray(0, 20), gz.subarray(20)]);
+    }
+    if (path === '/img.png') {
+      res.setHeader('content-type', 'image/png');
+      res.setHeader('content-length', image.length);
+      res.setHeader('etag', '"img"');
+      return res.end(image);
+    }
+    if (path === '/app.js') {
+      res.setHeader('content-type', 'text/javascript');
+      res.setHeader('etag', '"js"');
+      return res.end(`location.href = "${a.url}/x";`);
+    }
+    if (path === '/stream.html') {
+      res.setHeader('content-type', 'text/html');
+      res.write(`<html><body>${`<a href="${a.url}/x">x</a>`.repeat(4000)}`);
+      // The end is sent only after the client has seen the beginning: a gateway that
+      // buffered the whole page would never answer.
+      await new Promise<void>((resolve) => (clientHasStart = resolve));
+      return res.end('<p>end</p></body></html>');
+    }
+    if (path === '/not-modified.html') {
+      res.writeHead(304, { etag: '"v1"' });
+      return res.end();
+    }
+    res.setHeader('content-type', 'text/plain');
+    res.end(`a saw ${path}`);
+  });
+  b = await startOrigin(async (req, res) => {
+    res.setHeader('content-type', 'text/html');
+    res.end(`<a id="back" href="${a.url}/page.html">back to a</a><a id="self" href="/base/next">next</a>`);
+  });
+  gateway = await startGateway({
+    routes: [
+      { path: '/a', origin: a.url },
+      { path: '/b', origin: `${b.url}/base` },
+      { path: '/raw', origin: a.url, rewriteLinks: false },
+      { path: '/subst', origin: a.url, substitutions: [{ match: 'href', replace: 'href' }] },
+    ],
+  });
+});
+afterAll(async () => {
+  await gateway?.stop();
+  await Promise.all([a?.close(), b?.close()]);
+});
+
+/** The opening tag of the element with this id. */
+function tag(html: string, id: string): string {
+  const match = new RegExp(`<[a-z]+ id="${id}"[^>]*>`).exec(html);
+  if (!match) throw new Error(`no element #${id} in:\n${html}`);
+  return match[0];
+}
+
+describe('HTML', () => {
+  let res: RawResponse;
+  let html: string;
+  beforeAll(async () => {
+    res = await request(gateway.url, '/a/page.html');
+    html = res.text;
+  });
+
+  it('rewrites absolute, root-relative and protocol-relative links to the route', () => {
+    expect(tag(html, 'abs')).toContain('href="/a/docs/x.html?q=1#top"');
+    expect(tag(html, 'root')).toContain('href="/a/docs/y.html"');
+    expect(tag(html, 'proto')).toContain('href="/a/z"');
+    expect(tag(html, 'entity')).toContain('href="/a/q?x=1&amp;y=2"');
+  });
+
+  it('sends links to another configured origin to that origin’s route', () => {
+    expect(tag(html, 'other')).toContain('href="/b/page.html"');
+    expect(html).toContain(`<script src="/b/lib.js"></script>`);
+  });
+
+  it('leaves relative, foreign and unroutable URLs as they are', () => {
+    expect(tag(html, 'rel')).toContain('href="sibling.html"');
+    expect(tag(html, 'foreign')).toContain('href="https://example.org/x"');
+    expect(tag(html, 'outside')).toContain(`href="${b.url}/elsewhere"`);
+  });
+
+  it('rewrites every URL-bearing attribute', () => {
+    expect(tag(html, 'area')).toContain('href="/a/area"');
+    expect(tag(html, 'img')).toContain('src="/a/img.png"');
+    expect(tag(html, 'img')).toContain('srcset="/a/img-1x.png 1x, /b/img-2x.png 2x, https://cdn.example.org/i.png 3x"');
+    expect(tag(html, 'source')).toContain('srcset="/a/s.webp"');
+    expect(tag(html, 'video')).toContain('src="/a/v.mp4"');
+    expect(tag(html, 'video')).toContain('poster="/a/poster.jpg"');
+    expect(tag(html, 'track')).toContain('src="/a/t.vtt"');
+    expect(tag(html, 'audio')).toContain('src="/a/a.mp3"');
+    expect(tag(html, 'iframe')).toContain('src="/a/frame.html"');
+    expect(tag(html, 'embed')).toContain('src="/a/e.swf"');
+    expect(tag(html, 'object')).toContain('data="/a/o.svg"');
+    expect(tag(html, 'form')).toContain('action="/a/submit"');
+    expect(tag(html, 'input')).toContain('src="/a/btn.png"');
+    expect(tag(html, 'button')).toContain('formaction="/a/alt"');
+    expect(tag(html, 'quote')).toContain('cite="/a/source"');
+    expect(tag(html, 'table')).toContain('background="/a/tile.gif"');
+    expect(tag(html, 'svgimage')).toContain('href="/a/svg.png"');
+    expect(tag(html, 'use')).toContain('xlink:href="/a/sprite.svg#icon"');
+    expect(html).toContain('imagesrcset="/a/hero.png 1x, /a/hero2.png 2x"');
+  });
+
+  it('rewrites meta refresh, style attributes and <style> text', () => {
+    expect(html).toContain('content="30; url=/a/next"');
+    expect(tag(html, 'styled')).toContain('style="background-image: url(/a/div.png); color: red"');
+    expect(html).toContain(`<style>body { background: url("/a/bg.png") } @import '/a/print.css';</style>`);
+  });
+
+  it('drops integrity from rewritten scripts and stylesheets', () => {
+    expect(html).toContain('<link rel="stylesheet" href="/a/style.css">');
+    expect(html).not.toContain('integrity');
+  });
+
+  it('leaves <script> contents and text alone', () => {
+    expect(html).toContain(`<script>fetch("/api/data"); const u = "${a.url}/inline";</script>`);
+    expect(html).toContain(`<p>Text mentioning ${a.url}/text is not a link.</p>`);
+  });
+
+  it('fixes the validators of the rewritten body', () => {
+    expect(res.status).toBe(200);
+    expect(res.headers['content-length']).toBeUndefined();
+    expect(res.headers['last-modified']).toBeUndefined();
+    expect(res.headers.etag).toBe('W/"v1"');
+  });
+
+  it('respects <base href>', async () => {
+    const page = (await request(gateway.url, '/a/base.html')).text;
+    expect(page).toContain('<base href="/a/sub/">');
+    expect(page).toContain('<a id="r" href="/a/abs">');
+    expect(page).toContain('<a id="p" href="rel">');
+  });
+
+  it('maps links between two routes both ways', async () => {
+    const page = (await request(gateway.url, '/b/page.html')).text;
+    expect(page).toBe(`<a id="back" href="/a/page.html">back to a</a><a id="self" href="/b/next">next</a>`);
+  });
+
+  it('decodes a gzip’ed page before rewriting it', async () => {
+    const res = await request(gateway.url, '/a/gz.html', { headers: { 'accept-encoding': 'gzip' } });
+    expect(res.status).toBe(200);
+    const body = res.headers['content-encoding'] === 'gzip' ? gunzipSync(res.body).toString('utf8') : res.text;
+    expect(body).toBe(`<html><body><a id="gz" href="/a/zipped">z</a></body></html>`);
+    expect(res.headers['content-length']).toBeUndefined();
+  });
+
+  it('does not rewrite with rewriteLinks: false', async () => {
+    const res = await request(gateway.url, '/raw/page.html');
+    expect(res.text).toBe(pageOfA());
+    expect(res.headers.etag).toBe('"v1"');
+    expect(res.headers['content-length']).toBe(String(Buffer.byteLength(pageOfA())));
+  });
+});
+
+describe('streaming', () => {
+  it('sends the start of a rewritten page before the origin has sent its end', async () => {
+    const { port } = new URL(gateway.url);
+    const body = await new Promise<string>((resolve, reject) => {
+      http
+        .get({ host: '127.0.0.1', port, path: '/subst/stream.html', agent: false }, (res) => {
+          let text = '';
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => {
+            if (!text) clientHasStart();
+            text += chunk;
+          });
+          res.on('end', () => resolve(text));
+          res.on('error', reject);
+        })
+        .on('error', reject);
+    });
+    // The origin's links map to its first route, /a, whichever route served the page.
+    expect(body.startsWith('<html><body><a href="/a/x">x</a>')).toBe(true);
+    expect(body.endsWith('<p>end</p></body></html>')).toBe(true);
+    expect(body.split('href="/a/x"')).toHaveLength(4001);
+  });
+});
+
+describe('CSS', () => {
+  it('rewrites url() and @import, even split across chunks', async () => {
+    const res = await request(gateway.url, '/a/style.css');
+    expect(res.text).toBe(
+      `@import "/a/reset.css";\nbody { background: url(/a/bg.png) }\n.logo { background: url('/b/logo.svg') }\n.x { background: url(data:image/png;base64,AAAA) }\n`,
+    );
+  });
+});
+
+describe('bodies that pass untouched', () => {
+  it('keeps an image byte-identical, with its length and strong ETag', async () => {
+    const res = await request(gateway.url, '/a/img.png');
+    expect(res.body.equals(image)).toBe(true);
+    expect(res.headers['content-length']).toBe(String(image.length));
+    expect(res.headers.etag).toBe('"img"');
+  });
+
+  it('does not link-rewrite JavaScript', async () => {
+    const res = await request(gateway.url, '/a/app.js');
+    expect(res.text).toBe(`location.href = "${a.url}/x";`);
+    expect(res.headers.etag).toBe('"js"');
+  });
+
+  it('leaves HEAD and 304 alone', async () => {
+    const head = await request(gateway.url, '/a/page.html', { method: 'HEAD' });
+    expect(head.headers['content-length']).toBe(String(Buffer.byteLength(pageOfA())));
+    expect(head.headers.etag).toBe('"v1"');
+    expect(head.headers['last-modified']).toBeDefined();
+    const notModified = await request(gateway.url, '/a/not-modified.html');
+    expect(notModified.status).toBe(304);
+    expect(notModified.headers.etag).toBe('"v1"');
+  });
+});
