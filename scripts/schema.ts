@@ -44,7 +44,7 @@ const DOCS: Record<string, string> = {
   'routes[].substitutions[].replace': 'Replacement; may use $1 etc.',
   'routes[].substitutions[].flags': 'Regex flags. Default "g".',
   'routes[].substitutions[].contentTypes': 'Media types to apply to. Default: HTML, CSS, JavaScript, JSON, XML and plain text.',
-  'routes[].sticky': 'With origins: keep a client on the same upstream. Default true.',
+  'routes[].sticky': "Sticky site: root-relative requests made by this route's pages that no route (or only the catch-all) claims go to this route, chosen by Referer, else by a site cookie that is never forwarded upstream. Default true.",
   'routes[].timeout': 'Milliseconds to wait for the upstream\'s response headers before answering 504. Default 30000.',
   'routes[].access': 'Who may use this route.',
   'routes[].access.allowIps': 'Client addresses or CIDR ranges allowed (others get 403).',

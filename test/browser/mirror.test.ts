@@ -151,6 +151,9 @@ describe('a mirrored site in a browser', () => {
     expect(call).toHaveLength(1);
     expect(call[0]!.status).toBe(200);
     expect(site.seen.some((seen) => seen.url === '/api/data.json')).toBe(true);
+    // The browser holds the site cookie; the origins never see it.
+    expect((await browser.context.cookies(gateway.url)).map((cookie) => cookie.name)).toContain('switchyard-site');
+    expect([...site.seen, ...cdn.seen].filter((seen) => String(seen.headers.cookie ?? '').includes('switchyard-site'))).toEqual([]);
   });
 
   it('stays on the gateway when a link is clicked', async () => {
