@@ -123,13 +123,17 @@ export function checkIp(policy: AccessPolicy, ip: string | null): string | null 
   return null;
 }
 
+const credentialDigests = new WeakMap<object, ReturnType<typeof sha256>>();
+
 /**
  * Compares the request's Authorization with the route's credential without leaking, through
  * timing, how much of it matched or how long it is: both sides are hashed, then compared fully.
  */
 export async function checkCredential(auth: NonNullable<AccessPolicy['auth']>, authorization: string | null): Promise<boolean> {
   const presented = presentedCredential(auth.type, authorization);
-  const [a, b] = await Promise.all([sha256(presented ?? ''), sha256(auth.credential)]);
+  let expected = credentialDigests.get(auth);
+  if (!expected) credentialDigests.set(auth, (expected = sha256(auth.credential)));
+  const [a, b] = await Promise.all([sha256(presented ?? ''), expected]);
   return constantTimeEqual(a, b) && presented !== null;
 }
 

@@ -1,6 +1,7 @@
 // CORS for a route: which origins may read, preflights answered here (never upstream),
 // and the Access-Control-* headers every response of a CORS route carries.
 import type { CorsConfig } from './config/schema.ts';
+import { DEFAULT_PORTS } from './url.ts';
 
 export interface CorsPolicy {
   anyOrigin: boolean;
@@ -44,7 +45,6 @@ export function compileCors(config: boolean | CorsConfig | undefined): CorsPolic
   };
 }
 
-const DEFAULT_PORTS: Record<string, string> = { 'http:': '80', 'https:': '443' };
 
 /** Browsers send origins lower-case and without a default port; compare configured ones the same way. */
 function normalizeOrigin(origin: string): string {

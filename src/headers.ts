@@ -21,19 +21,24 @@ export function stripHopByHop(headers: Headers, keepUpgrade = false): void {
   for (const name of [...named, ...HOP_BY_HOP]) if (!kept.includes(name)) headers.delete(name);
 }
 
+/** Whether a request's body is forwarded (GET and HEAD never carry one upstream). */
+export function carriesBody(request: Request): request is Request & { body: ReadableStream<Uint8Array> } {
+  return request.body !== null && request.method !== 'GET' && request.method !== 'HEAD';
+}
+
 export function isWebSocketUpgrade(headers: Headers): boolean {
   return headers.get('upgrade')?.toLowerCase() === 'websocket';
 }
 
 /** Encodings the runtime's fetch decodes itself; anything else would reach rewriting still encoded. */
-const DECODABLE = new Set(['gzip', 'br', 'identity']);
+export const RUNTIME_DECODES: ReadonlySet<string> = new Set(['gzip', 'x-gzip', 'br', 'identity']);
 
 export function filterAcceptEncoding(value: string | null): string | null {
   if (!value) return null;
   const kept = value
     .split(',')
     .map((part) => part.trim())
-    .filter((part) => DECODABLE.has(part.split(';')[0]!.trim().toLowerCase()));
+    .filter((part) => RUNTIME_DECODES.has(part.split(';')[0]!.trim().toLowerCase()));
   return kept.length ? kept.join(', ') : null;
 }
 

@@ -1,6 +1,7 @@
 // Pure rewriting of URL-bearing response headers back to gateway paths. Relative values
 // are resolved against the upstream URL that sent them; URLs no route serves stay as sent.
 import type { Route } from './config/compile.ts';
+import { replaceRefreshUrl } from './rewrite/links.ts';
 import { gatewayPathFor } from './url.ts';
 
 export function rewriteLocation(value: string, upstreamUrl: string, routes: readonly Route[]): string {
@@ -13,10 +14,7 @@ export function rewriteLocation(value: string, upstreamUrl: string, routes: read
   return gatewayPathFor(url, routes) ?? value;
 }
 
-/** `Refresh: 5; url=...` (quotes optional) */
+/** `Refresh: 5; url=...`, in the same grammar as `<meta http-equiv=refresh>`. */
 export function rewriteRefresh(value: string, upstreamUrl: string, routes: readonly Route[]): string {
-  const match = /^(\s*\d*\s*[;,]\s*url\s*=\s*)(['"]?)(.*?)\2\s*$/i.exec(value);
-  if (!match) return value;
-  const [, lead, quote, target] = match;
-  return `${lead}${quote}${rewriteLocation(target!, upstreamUrl, routes)}${quote}`;
+  return replaceRefreshUrl(value, (target) => rewriteLocation(target, upstreamUrl, routes)) ?? value;
 }

@@ -4,7 +4,7 @@
 // cookie the gateway sets when it serves that route's HTML. The cookie stays between
 // browser and gateway.
 import type { Gateway, Route } from './config/compile.ts';
-import { hostMatches, prefixMatches } from './url.ts';
+import { findRoute, hostMatches } from './url.ts';
 
 export const SITE_COOKIE = 'switchyard-site';
 
@@ -14,7 +14,7 @@ const eligible = (route: Route) => route.sticky && route.prefix !== '';
 export function stickyRoute(request: Request, gateway: Gateway, host: string): Route | undefined {
   const page = refererPath(request.headers.get('referer'), host);
   if (page !== null) {
-    const route = gateway.matchOrder.find((candidate) => prefixMatches(candidate.prefix, page) && hostMatches(candidate.host, host));
+    const route = findRoute(gateway, host, page);
     // The referring page belongs to a route: that settles it, sticky or not.
     if (route && route.prefix !== '') return route.sticky ? route : undefined;
   }

@@ -11,11 +11,11 @@ describe('splitTarget', () => {
 });
 
 describe('checkPath', () => {
-  it.each(['/api/../x', '/api/%2e%2e/x', '/api/..%2fsecret', '/api/%2E%2e/x', '/api/.%2e/x', '/./x', '/api/..', '/api/..%5cx', '/api/..\\x'])(
+  it.each(['/api/../x', '/api/%2e%2e/x', '/api/..%2fsecret', '/api/%2E%2e/x', '/api/.%2e/x', '/./x', '/api/..', '/api/..%5cx', '/api/..\\x', '/api/..;/admin', '/api/.;x/y'])(
     'refuses %s',
     (path) => expect(checkPath(path).ok).toBe(false),
   );
-  it.each(['/api/x', '/api/...', '/api/.well-known/x', '/api/a..b', '/api/group%2Fproject'])('allows %s', (path) => {
+  it.each(['/api/x', '/api/...', '/api/.well-known/x', '/api/a..b', '/api/group%2Fproject', '/api/x;v=1', '/api/...;x'])('allows %s', (path) => {
     expect(checkPath(path).ok).toBe(true);
   });
   it('refuses malformed escapes', () => expect(checkPath('/api/%zz')).toEqual({ ok: false, reason: 'malformed percent-encoding in path' }));

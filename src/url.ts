@@ -1,7 +1,9 @@
 // Pure URL logic. The runtime hands the Worker the request-target as the client sent it
 // (no dot-segment removal), so these work on raw strings: `new URL()` would resolve
 // `..` and `%2e%2e` before we could refuse them.
-import type { Route, Upstream } from './config/compile.ts';
+import type { Gateway, Route, Upstream } from './config/compile.ts';
+
+export const DEFAULT_PORTS: Readonly<Record<string, string>> = { 'http:': '80', 'https:': '443' };
 
 export interface Target {
   /** scheme://host[:port] the client used */
@@ -45,10 +47,16 @@ export function checkPath(rawPath: string): PathVerdict {
     return { ok: false, reason: 'malformed percent-encoding in path' };
   }
   for (const segment of decoded.split(/[/\\]/)) {
-    if (segment === '.' || segment === '..') return { ok: false, reason: 'dot segments are not allowed in paths' };
+    // `..;x` is `..` to servlet containers (path parameters), so it counts too.
+    if (segment === '.' || segment === '..' || /^\.\.?;/.test(segment)) return { ok: false, reason: 'dot segments are not allowed in paths' };
   }
   if (!rawPath.startsWith('/')) return { ok: false, reason: 'path must start with /' };
   return { ok: true, path: rawPath.replace(UNRESERVED_ESCAPE, (escape) => String.fromCharCode(parseInt(escape.slice(1), 16))) };
+}
+
+/** The route for a request: first in match order (longest prefix, most specific host). */
+export function findRoute(gateway: Gateway, host: string, path: string): Route | undefined {
+  return gateway.matchOrder.find((route) => prefixMatches(route.prefix, path) && hostMatches(route.host, host));
 }
 
 /** `/api` matches `/api`, `/api/` and `/api/...`, never `/apix`. */

@@ -13,7 +13,7 @@ const site =
       return void res.end(`<h1>${name}</h1>`);
     }
     res.setHeader('content-type', 'application/json');
-    res.end(JSON.stringify({ site: name, url: req.url, cookie: req.headers.cookie ?? null }));
+    res.end(JSON.stringify({ site: name, url: req.url, cookie: req.headers.cookie ?? null, prefix: req.headers['x-forwarded-prefix'] ?? null }));
   };
 
 let a: Origin;
@@ -105,8 +105,8 @@ describe('an escaped root-relative request', () => {
 
   it('wins over the catch-all only when its page was a sticky route’s', async () => {
     const sticky = await request(withCatchAll.url, '/img/x.png', { headers: { referer: `${withCatchAll.url}/site-a/page.html` } });
-    // Root-relative at an origin with a base path: the base is kept, as for any request on the route.
-    expect(sticky.json()).toMatchObject({ site: 'a', url: '/base/img/x.png' });
+    // Root-relative means the origin's root: its base path is not prepended, nothing was stripped.
+    expect(sticky.json()).toMatchObject({ site: 'a', url: '/img/x.png', prefix: null });
     const plain = await request(withCatchAll.url, '/img/x.png');
     expect(plain.json()).toMatchObject({ site: 'home', url: '/img/x.png' });
     const fromHome = await request(withCatchAll.url, '/img/x.png', { headers: { referer: `${withCatchAll.url}/index.html`, cookie: 'switchyard-site=%2Fsite-a' } });

@@ -82,8 +82,8 @@ describe('validation messages name the JSON path', () => {
   });
 
   it('rejects a substitution that is not a valid regular expression', () => {
-    const [message] = problems(one({ path: '/api', origin: ORIGIN, substitutions: [{ match: 'a(b', replace: '' }] }));
-    expect(message).toMatch(/^routes\[0\]\.substitutions\[0\]\.match: not a valid regular expression/);
+    const [message] = problems(one({ path: '/api', origin: ORIGIN, substitutions: [{ match: 'sk_live_x(', replace: '' }] }));
+    expect(message).toBe('routes[0].substitutions[0].match: not a valid regular expression (Unterminated group)');
   });
 
   it('rejects two routes with the same path and host, however the path is spelled', () => {
@@ -117,6 +117,12 @@ describe('${NAME} references', () => {
       ['X-Both', 'one-two'],
     ]);
     expect(route!.secrets).toEqual(expect.arrayContaining(['s3cr3t', 'one', 'two']));
+  });
+
+  it('set on responses are meant to be seen, so they are not secrets', () => {
+    const [route] = compiled(one({ path: '/api', origin: ORIGIN, headers: { response: { set: { 'X-Api-Version': '${V}' } } } }), { V: '2' }).routes;
+    expect(route!.responseHeaders.set).toEqual([['X-Api-Version', '2']]);
+    expect(route!.secrets).toEqual([]);
   });
 
   it('resolve an access credential too', () => {

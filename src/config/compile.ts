@@ -81,7 +81,6 @@ export const DEFAULT_SUBSTITUTION_TYPES = [
 
 const BINDING_REF = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
 
-export { formatPath } from './issues.ts';
 
 export function compileConfig(raw: unknown, env: Record<string, unknown>, options: CompileOptions = {}): CompileResult {
   const warnings: string[] = [];
@@ -148,7 +147,8 @@ function compileRoute(entry: RouteConfig, index: number, resolve: Resolve, probl
   const headerOps = (which: 'request' | 'response'): HeaderOps => {
     const ops = entry.headers?.[which];
     const set = Object.entries(ops?.set ?? {}).map(
-      ([name, value]): [string, string] => [name, resolve(value, `${at}.headers.${which}.set.${name}`, secrets)],
+      // A value the route sets on responses is meant to be seen: only request-side values are secrets.
+      ([name, value]): [string, string] => [name, resolve(value, `${at}.headers.${which}.set.${name}`, which === 'request' ? secrets : [])],
     );
     return { set, remove: (ops?.remove ?? []).map((name) => name.toLowerCase()) };
   };
@@ -160,7 +160,9 @@ function compileRoute(entry: RouteConfig, index: number, resolve: Resolve, probl
     try {
       return [{ regex: new RegExp(rule.match, flags), replace: rule.replace, contentTypes: rule.contentTypes ?? DEFAULT_SUBSTITUTION_TYPES }];
     } catch (error) {
-      problems.push(`${at}.substitutions[${i}].match: not a valid regular expression (${(error as Error).message})`);
+      // V8's message quotes the pattern, and ROUTES may be a secret: keep only the reason.
+      const reason = (error as Error).message.split(': ').pop();
+      problems.push(`${at}.substitutions[${i}].match: not a valid regular expression (${reason})`);
       return [];
     }
   });

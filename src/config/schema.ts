@@ -1,5 +1,5 @@
 // The one source of the routes.json shape: it yields the TypeScript types (below),
-// the runtime validation (validate.ts) and routes.schema.json (scripts/schema.ts).
+// the runtime validation (compile.ts) and routes.schema.json (scripts/schema.ts).
 import * as v from 'valibot';
 
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;

@@ -13,6 +13,8 @@ export interface Exchange {
   route: Route;
   /** what follows the route's prefix (or the whole path without stripPrefix) */
   rest: string;
+  /** sticky request: joined to the origin's root, not its base path */
+  fromOriginRoot?: boolean;
   clientIp: string | null;
   /** set by forward: the upstream and exact URL that answered */
   upstream?: Upstream;

@@ -2,21 +2,21 @@
 // reached and the request has no body to replay), streaming both ways.
 import type { Upstream } from '../config/compile.ts';
 import type { GatewayError } from '../errors.ts';
-import { upstreamRequestHeaders } from '../headers.ts';
+import { carriesBody, upstreamRequestHeaders } from '../headers.ts';
 import { stripSiteCookie } from '../sticky.ts';
 import { joinUpstream } from '../url.ts';
 import type { Exchange } from './exchange.ts';
 
 export async function forward(exchange: Exchange): Promise<Response | GatewayError> {
   const { request, route } = exchange;
-  const hasBody = request.body !== null && request.method !== 'GET' && request.method !== 'HEAD';
+  const hasBody = carriesBody(request);
   const headers = upstreamRequestHeaders(
     request.headers,
     {
       clientIp: exchange.clientIp,
       proto: exchange.target.origin.startsWith('https:') ? 'https' : 'http',
       clientHost: request.headers.get('host') ?? new URL(exchange.target.origin).host,
-      prefix: route.stripPrefix && route.prefix ? route.prefix : null,
+      prefix: route.stripPrefix && route.prefix && !exchange.fromOriginRoot ? route.prefix : null,
       gatewayId: exchange.gateway.id,
     },
     route.requestHeaders,
@@ -26,7 +26,7 @@ export async function forward(exchange: Exchange): Promise<Response | GatewayErr
 
   let failure: GatewayError = { status: 502, reason: 'no upstream configured', route: route.path };
   for (const [i, upstream] of route.upstreams.entries()) {
-    const url = joinUpstream(upstream, exchange.rest, exchange.target.query);
+    const url = joinUpstream(exchange.fromOriginRoot ? { origin: upstream.origin, base: '' } : upstream, exchange.rest, exchange.target.query);
     if (!url) return { status: 400, reason: 'path would leave the origin', route: route.path };
     const outcome = await fetchWithDeadline(exchange, upstream, url, headers, hasBody);
     if (outcome instanceof Response) {

@@ -3,7 +3,7 @@
 import { authChallenge, checkContentLength, checkCredential, checkIp, limitBody, tooLarge, type AccessPolicy } from '../access.ts';
 import { isPreflight, preflight, type CorsPolicy } from '../cors.ts';
 import { errorResponse, type GatewayError } from '../errors.ts';
-import { isLoop } from '../headers.ts';
+import { carriesBody, isLoop } from '../headers.ts';
 import { checkRateLimit } from '../ratelimit.ts';
 import type { Exchange } from './exchange.ts';
 
@@ -52,7 +52,7 @@ async function checkAccess(exchange: Exchange, access: AccessPolicy): Promise<Ga
     };
   }
   const limit = access.maxBodyBytes;
-  if (limit !== null && request.body && method !== 'GET' && method !== 'HEAD') {
+  if (limit !== null && carriesBody(request)) {
     const length = request.headers.get('content-length');
     if (!checkContentLength(limit, length)) return tooLarge(limit, route.path);
     // The runtime holds a body with Content-Length to that length; one without is counted as it streams.

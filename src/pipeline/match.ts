@@ -2,13 +2,15 @@
 import type { Gateway, Route } from '../config/compile.ts';
 import type { GatewayError } from '../errors.ts';
 import { stickyRoute } from '../sticky.ts';
-import { checkPath, hostMatches, prefixMatches, restOfPath, splitTarget, type Target } from '../url.ts';
+import { checkPath, findRoute, restOfPath, splitTarget, type Target } from '../url.ts';
 
 export interface Match {
   target: Target;
   path: string;
   route: Route;
   rest: string;
+  /** a sticky request: root-relative at the origin, so joined to its root, not its base path */
+  fromOriginRoot?: boolean;
 }
 
 export function matchRequest(request: Request, gateway: Gateway): Match | GatewayError {
@@ -18,14 +20,11 @@ export function matchRequest(request: Request, gateway: Gateway): Match | Gatewa
   const host = request.headers.get('host') ?? new URL(target.origin).host;
   const route = findRoute(gateway, host, verdict.path);
   if (!route || route.prefix === '') {
-    // Root-relative: relative to the origin that served the referring page, so nothing is stripped.
+    // Root-relative: relative to the origin that served the referring page (its root, not its base path).
     const sticky = stickyRoute(request, gateway, host);
-    if (sticky) return { target, path: verdict.path, route: sticky, rest: verdict.path };
+    if (sticky) return { target, path: verdict.path, route: sticky, rest: verdict.path, fromOriginRoot: true };
   }
   if (!route) return { status: 404, reason: `no route matches ${verdict.path}` };
   return { target, path: verdict.path, route, rest: restOfPath(route, verdict.path) };
 }
 
-export function findRoute(gateway: Gateway, host: string, path: string): Route | undefined {
-  return gateway.matchOrder.find((route) => prefixMatches(route.prefix, path) && hostMatches(route.host, host));
-}

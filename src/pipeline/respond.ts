@@ -3,30 +3,34 @@ import type { Route } from '../config/compile.ts';
 import { applyCors, isPreflight } from '../cors.ts';
 import { errorResponse, type GatewayError } from '../errors.ts';
 import { applyHeaderOps } from '../headers.ts';
-import { redactStream, secretNeedles } from '../redact.ts';
+import { MIN_REDACTED_LENGTH, redactStream, secretNeedles } from '../redact.ts';
 
 export function respond(request: Request, route: Route | undefined, result: Response | GatewayError, problems?: string[]): Response {
-  let response = result instanceof Response ? result : errorResponse(result, request.headers.get('accept'), problems);
+  const response = result instanceof Response ? result : errorResponse(result, request.headers.get('accept'), problems);
   if (!route || response.webSocket) return response;
-  if (route.responseHeaders.set.length || route.responseHeaders.remove.length || route.secrets.length) {
-    const needles = secretNeedles(route);
-    response = new Response(response.body && needles.length ? redactStream(response.body, needles) : response.body, response);
-    applyHeaderOps(response.headers, route.responseHeaders);
-    scrubSecrets(response.headers, route.secrets);
-  }
+  const ops = route.responseHeaders;
   // Preflights were answered whole by guard; every other answer of a CORS route, errors
   // included, gets this route's Access-Control-* in place of the origin's.
-  if (route.cors && !isPreflight(request)) {
-    response = new Response(response.body, response);
-    applyCors(route.cors, request.headers.get('origin'), response.headers);
-  }
-  return response;
+  const cors = route.cors && !isPreflight(request) ? route.cors : null;
+  if (!cors && !ops.set.length && !ops.remove.length && !route.secrets.length) return response;
+
+  const needles = secretNeedles(route);
+  const body = response.body && needles.length ? redactStream(response.body, needles) : response.body;
+  const final = new Response(body, response);
+  applyHeaderOps(final.headers, ops);
+  scrubSecrets(final.headers, route.secrets);
+  if (cors) applyCors(cors, request.headers.get('origin'), final.headers);
+  return final;
 }
 
-/** An origin that echoes request headers must not hand an injected secret to the client (bodies: redactStream). */
+/**
+ * An origin that echoes request headers must not hand an injected secret to the client
+ * (bodies: redactStream). Short values would match ordinary headers (`2`, `on`), so those
+ * only count when they are the whole value.
+ */
 function scrubSecrets(headers: Headers, secrets: string[]): void {
   if (!secrets.length) return;
   for (const [name, value] of [...headers]) {
-    if (secrets.some((secret) => value.includes(secret))) headers.delete(name);
+    if (secrets.some((secret) => (secret.length >= MIN_REDACTED_LENGTH ? value.includes(secret) : value === secret))) headers.delete(name);
   }
 }

@@ -1,14 +1,13 @@
 // Decides which body transforms a response gets (substitutions, then link rewriting) and
 // makes its headers honest about the changed bytes.
 import type { Route } from '../config/compile.ts';
+import { RUNTIME_DECODES } from '../headers.ts';
 import type { Exchange } from '../pipeline/exchange.ts';
 import { rewriteHtml } from './html.ts';
 import { CSS_URL_PATTERN, linkTable, mapCssMatch, markGatewayPath, SUBSTITUTED } from './links.ts';
 import { substitutionStream, type TextRule } from './substitute.ts';
 
 const HTML_TYPES = new Set(['text/html', 'application/xhtml+xml']);
-/** What the runtime's fetch has already decoded; anything else is still compressed bytes. */
-const DECODED_ENCODINGS = new Set(['', 'identity', 'gzip', 'x-gzip', 'br']);
 
 /** `text/html; charset=UTF-8` → `text/html` */
 export function mimeOf(contentType: string | null): string {
@@ -35,7 +34,8 @@ export function typeMatches(patterns: readonly string[], mime: string): boolean 
 export function bodyRewritable(method: string, status: number, headers: Headers): boolean {
   if (method === 'HEAD' || status < 200 || status === 204 || status === 205 || status === 206 || status === 304) return false;
   const encoding = (headers.get('content-encoding') ?? '').trim().toLowerCase();
-  return DECODED_ENCODINGS.has(encoding);
+  // Anything the runtime's fetch did not decode is still compressed bytes.
+  return !encoding || RUNTIME_DECODES.has(encoding);
 }
 
 const UNMARK: TextRule = { regex: new RegExp(SUBSTITUTED, 'g'), replace: '' };

@@ -2,7 +2,7 @@
 // origin, and what gateway path replaces it. Shared by the HTMLRewriter handlers, the CSS
 // stream and any faster rewriter, so they all produce the same output.
 import type { Gateway, Route } from '../config/compile.ts';
-import { gatewayPathFor } from '../url.ts';
+import { DEFAULT_PORTS, gatewayPathFor } from '../url.ts';
 
 export interface LinkTable {
   routes: readonly Route[];
@@ -90,7 +90,6 @@ const ABSOLUTE = /^(?:([A-Za-z][A-Za-z0-9+.-]*):)?\/\/([A-Za-z0-9.-]+)(?::(\d{1,
 const CANONICAL_IPV4 = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
 // A host the URL parser would read as an IPv4 address in some other notation.
 const NUMERIC_HOST = /(?:^|\.)(?:\d+|0x[0-9a-f]*)\.?$/i;
-const DEFAULT_PORTS: Record<string, string> = { 'http:': '80', 'https:': '443' };
 
 /**
  * The parts of an http(s), protocol-relative or root-relative value at a configured
@@ -217,14 +216,19 @@ export function mapCss(text: string, base: URL, table: LinkTable): string {
 // "5; url=/next", "0;URL='x'", "3, x" and "5 url=x" (all seen in the wild and accepted by browsers).
 const REFRESH = /^(\s*[\d.]*\s*[;,\s]\s*(?:url\s*=\s*)?)(["']?)(.*?)\2(\s*)$/is;
 
-/** `<meta http-equiv="refresh" content="...">`: the URL part, mapped. */
-export function mapRefresh(content: string, base: URL, table: LinkTable): string | null {
+/** Rewrites the URL part of a Refresh value (header or `<meta>`) with `map`; null when there is none or map declines. */
+export function replaceRefreshUrl(content: string, map: (url: string) => string | null): string | null {
   const match = REFRESH.exec(content);
   if (!match) return null;
   const [, lead, quote, target, tail] = match;
   if (!target) return null;
-  const mapped = mapUrl(target, base, table);
+  const mapped = map(target);
   return mapped === null ? null : `${lead}${quote}${mapped}${quote}${tail}`;
+}
+
+/** `<meta http-equiv="refresh" content="...">`: the URL part, mapped. */
+export function mapRefresh(content: string, base: URL, table: LinkTable): string | null {
+  return replaceRefreshUrl(content, (target) => mapUrl(target, base, table));
 }
 
 /** The document's base URL after a `<base href>` (relative to where the page came from). */
