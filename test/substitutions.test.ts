@@ -64,6 +64,11 @@ beforeAll(async () => {
       res.setHeader('content-type', 'text/html; charset=iso-8859-1');
       return res.end(Buffer.from('<p>café http://10.1.2.3/menu</p>', 'latin1'));
     }
+    if (path === '/meta-latin1.html') {
+      // Old intranet style: the charset only in <meta>, not in Content-Type.
+      res.setHeader('content-type', 'text/html');
+      return res.end(Buffer.from('<meta charset="iso-8859-1"><p>café http://10.1.2.3/menu</p>', 'latin1'));
+    }
     if (path === '/order.html') {
       res.setHeader('content-type', 'text/html');
       return res.end(`<a href="${site.url}/special">s</a><a href="${site.url}/plain">p</a><a href="http://10.1.2.3/x">x</a><style>a{background:url(http://10.1.2.3/bg.png)}</style>`);
@@ -150,5 +155,11 @@ describe('substitutions', () => {
     const res = await request(gateway.url, '/intranet/latin1.html');
     expect(res.headers['content-type']).toBe('text/html; charset=utf-8');
     expect(res.text).toBe('<p>café /intranet/menu</p>');
+  });
+
+  it('decode a charset named only in <meta>, and label the answer UTF-8 in the header', async () => {
+    const res = await request(gateway.url, '/intranet/meta-latin1.html');
+    expect(res.headers['content-type']).toBe('text/html; charset=utf-8');
+    expect(res.text).toBe('<meta charset="iso-8859-1"><p>café /intranet/menu</p>');
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bodyRewritable, charsetOf, mimeOf, typeMatches } from './body.ts';
+import { bodyRewritable, charsetOf, mimeOf, sniffHtmlCharset, typeMatches } from './body.ts';
 
 describe('content types', () => {
   it('reads the media type and charset', () => {
@@ -15,6 +15,19 @@ describe('content types', () => {
     expect(typeMatches(['*/*'], 'image/png')).toBe(true);
     expect(typeMatches(['text/css', 'application/json'], 'text/html')).toBe(false);
     expect(typeMatches(['text/*'], 'texts/x')).toBe(false);
+  });
+});
+
+describe('sniffHtmlCharset', () => {
+  const bytes = (text: string) => new TextEncoder().encode(text);
+  it('finds <meta charset> and the http-equiv form in the first bytes', () => {
+    expect(sniffHtmlCharset(bytes('<html><meta charset="ISO-8859-1">'))).toBe('iso-8859-1');
+    expect(sniffHtmlCharset(bytes("<meta http-equiv=Content-Type content='text/html; charset=windows-1252'>"))).toBe('windows-1252');
+  });
+  it('falls back to UTF-8, also for UTF-16 labels and past 1024 bytes', () => {
+    expect(sniffHtmlCharset(bytes('<p>no meta</p>'))).toBe('utf-8');
+    expect(sniffHtmlCharset(bytes('<meta charset=utf-16le>'))).toBe('utf-8');
+    expect(sniffHtmlCharset(bytes(' '.repeat(1024) + '<meta charset=latin1>'))).toBe('utf-8');
   });
 });
 

@@ -9,6 +9,17 @@ import { substitutionStream, type TextRule } from './substitute.ts';
 
 const HTML_TYPES = new Set(['text/html', 'application/xhtml+xml']);
 
+/**
+ * The charset a `<meta charset>` or `<meta http-equiv=content-type>` in the first 1024 bytes
+ * names (the HTML prescan, simplified); UTF-8 when none, and for UTF-16 labels, which an
+ * ASCII-compatible prescan cannot have found truthfully.
+ */
+export function sniffHtmlCharset(head: Uint8Array): string {
+  const text = String.fromCharCode(...head.subarray(0, 1024));
+  const label = /<meta\b[^>]*?charset\s*=\s*["']?\s*([A-Za-z0-9_:.+-]+)/i.exec(text)?.[1]?.toLowerCase();
+  return !label || label.startsWith('utf-16') ? 'utf-8' : label;
+}
+
 /** `text/html; charset=UTF-8` → `text/html` */
 export function mimeOf(contentType: string | null): string {
   return (contentType ?? '').split(';', 1)[0]!.trim().toLowerCase();
@@ -80,14 +91,17 @@ export function rewriteBody(exchange: Exchange, upstream: Response, headers: Hea
   let changed = false;
   let marked = false;
   if (rules.length) {
-    const charset = charsetOf(contentType) ?? 'utf-8';
-    const stream = substitutionStream(rules, charset);
+    const declared = charsetOf(contentType);
+    // An HTML page may name its charset only in <meta>, as browsers look for in the first bytes.
+    const stream = substitutionStream(rules, declared ?? (html ? sniffHtmlCharset : 'utf-8'));
     if (stream) {
       body = body.pipeThrough(stream);
       changed = true;
       marked = html && rules.length > 0;
-      // The text is written back as UTF-8, whatever it arrived in.
-      if (!isUtf8(charset)) headers.set('content-type', contentType!.replace(/charset\s*=\s*"?[^";\s]+"?/i, 'charset=utf-8'));
+      // The text is written back as UTF-8, whatever it arrived in, and the header (which
+      // browsers honour over <meta>) says so.
+      if (!declared && html) headers.set('content-type', `${mime}; charset=utf-8`);
+      else if (declared && !isUtf8(declared)) headers.set('content-type', contentType!.replace(/charset\s*=\s*"?[^";\s]+"?/i, 'charset=utf-8'));
     }
   }
   if (html) {

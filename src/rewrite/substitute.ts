@@ -173,24 +173,39 @@ export class TextPipeline {
  * Bytes in, bytes out: decodes the body (UTF-8 or the declared charset, never splitting a
  * character between chunks), applies the rules, and encodes the result as UTF-8.
  * Null when the charset is one this runtime cannot decode: the body must then pass as is.
+ * A function instead of a charset picks it from the first chunk (an HTML `<meta charset>`).
  */
-export function substitutionStream(rules: readonly TextRule[], charset = 'utf-8'): TransformStream<Uint8Array, Uint8Array> | null {
-  let decoder: TextDecoder;
-  try {
-    // ignoreBOM keeps a byte-order mark in the text, so it is written back out.
-    decoder = new TextDecoder(charset, { fatal: false, ignoreBOM: true });
-  } catch {
-    return null;
+export function substitutionStream(
+  rules: readonly TextRule[],
+  charset: string | ((head: Uint8Array) => string) = 'utf-8',
+): TransformStream<Uint8Array, Uint8Array> | null {
+  // ignoreBOM keeps a byte-order mark in the text, so it is written back out.
+  const decoderFor = (label: string) => new TextDecoder(label, { fatal: false, ignoreBOM: true } as TextDecoderConstructorOptions);
+  let decoder: TextDecoder | undefined;
+  if (typeof charset === 'string') {
+    try {
+      decoder = decoderFor(charset);
+    } catch {
+      return null;
+    }
   }
+  const sniff = typeof charset === 'function' ? charset : undefined;
   const encoder = new TextEncoder();
   const pipeline = new TextPipeline(rules);
   return new TransformStream<Uint8Array, Uint8Array>({
     transform(chunk, controller) {
+      if (!decoder) {
+        try {
+          decoder = decoderFor(sniff!(chunk));
+        } catch {
+          decoder = decoderFor('utf-8');
+        }
+      }
       const out = pipeline.push(decoder.decode(chunk, { stream: true }));
       if (out) controller.enqueue(encoder.encode(out));
     },
     flush(controller) {
-      const out = pipeline.push(decoder.decode(), true);
+      const out = pipeline.push(decoder?.decode() ?? '', true);
       if (out) controller.enqueue(encoder.encode(out));
     },
   });
