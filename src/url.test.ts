@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { gatewayOf } from './test-routes.ts';
-import { checkPath, gatewayPathFor, hostMatches, joinUpstream, prefixMatches, splitTarget } from './url.ts';
+import { checkPath, gatewayPathFor, hostMatches, hostPreservingTarget, joinUpstream, prefixMatches, splitTarget } from './url.ts';
 
 describe('splitTarget', () => {
   it('keeps the raw path and query', () => {
@@ -56,6 +56,19 @@ describe('joinUpstream', () => {
     expect(joinUpstream({ origin: 'https://a.example', base: '' }, '//evil.com/x', '')).toBe('https://a.example/evil.com/x');
     expect(joinUpstream(upstream, '///evil.com/x', '')).toBe('https://api.example.com/v1/evil.com/x');
     expect(joinUpstream({ origin: 'https://a.example', base: '' }, '/@evil.com', '')).toBe('https://a.example/@evil.com');
+  });
+});
+
+describe('hostPreservingTarget', () => {
+  it('asks for the client host and resolves it to the origin', () => {
+    expect(hostPreservingTarget('https://origin.internal:8443/v1/x?q=1', 'www.example.com:443')).toEqual({
+      url: 'https://www.example.com:8443/v1/x?q=1',
+      resolveOverride: 'origin.internal',
+    });
+  });
+  it('changes nothing when the hosts agree or the client sent none', () => {
+    expect(hostPreservingTarget('https://a.example/x', 'A.example')).toEqual({ url: 'https://a.example/x' });
+    expect(hostPreservingTarget('https://a.example/x', null)).toEqual({ url: 'https://a.example/x' });
   });
 });
 

@@ -87,6 +87,20 @@ export function joinUpstream(upstream: Upstream, rest: string, query: string): s
   }
 }
 
+/**
+ * preserveHost: Workers derive `Host` from the fetch URL, so the URL names the client's
+ * host and `cf.resolveOverride` sends the connection to the origin (Cloudflare honours it
+ * within one zone). Scheme, port, path and query stay the origin's.
+ */
+export function hostPreservingTarget(url: string, clientHost: string | null): { url: string; resolveOverride?: string } {
+  const target = new URL(url);
+  const hostname = (clientHost ?? '').replace(/:\d+$/, '').toLowerCase();
+  if (!hostname || hostname === target.hostname) return { url };
+  const resolveOverride = target.hostname;
+  target.hostname = hostname;
+  return { url: target.href, resolveOverride };
+}
+
 /** What is left of a matched path for the origin: the full path unless stripPrefix. */
 export function restOfPath(route: Route, path: string): string {
   return route.stripPrefix ? path.slice(route.prefix.length) : path;

@@ -4,7 +4,7 @@ import type { Upstream } from '../config/compile.ts';
 import type { GatewayError } from '../errors.ts';
 import { carriesBody, upstreamRequestHeaders } from '../headers.ts';
 import { stripSiteCookie } from '../sticky.ts';
-import { joinUpstream } from '../url.ts';
+import { hostPreservingTarget, joinUpstream } from '../url.ts';
 import type { Exchange } from './exchange.ts';
 
 export async function forward(exchange: Exchange): Promise<Response | GatewayError> {
@@ -68,14 +68,9 @@ async function fetchWithDeadline(
   };
   let fetchUrl = url;
   if (route.preserveHost) {
-    // Workers derive Host from the URL: ask for the client's host, resolved to the origin.
-    const target = new URL(url);
-    const clientHost = (request.headers.get('host') ?? '').replace(/:\d+$/, '');
-    if (clientHost && clientHost !== target.hostname) {
-      init.cf = { resolveOverride: target.hostname };
-      target.hostname = clientHost;
-      fetchUrl = target.href;
-    }
+    const target = hostPreservingTarget(url, request.headers.get('host'));
+    fetchUrl = target.url;
+    if (target.resolveOverride) init.cf = { resolveOverride: target.resolveOverride };
   }
   try {
     return await fetch(fetchUrl, init);
