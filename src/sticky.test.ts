@@ -1,14 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { compileConfig, type Gateway } from './config/compile.ts';
+import { gatewayOf } from './test-routes.ts';
 import { readCookie, refererPath, siteCookieFor, stickyRoute, stripSiteCookie } from './sticky.ts';
 
-function gateway(routes: unknown[]): Gateway {
-  const result = compileConfig({ routes }, {});
-  if (!result.ok) throw new Error(result.problems.join('\n'));
-  return result.gateway;
-}
-
-const gw = gateway([
+const gw = gatewayOf([
   { path: '/a', origin: 'http://a.internal' },
   { path: '/b', origin: 'http://b.internal', sticky: false },
   { path: '/', origin: 'http://home.internal' },

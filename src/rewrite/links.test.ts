@@ -1,14 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { compileConfig, type Gateway } from '../config/compile.ts';
+import { gatewayOf } from '../test-routes.ts';
 import { baseFrom, linkTable, mapCss, mapRefresh, mapSrcset, mapUrl, mapUrlParsed } from './links.ts';
 
-function gateway(routes: unknown[]): Gateway {
-  const result = compileConfig({ routes }, {});
-  if (!result.ok) throw new Error(result.problems.join('\n'));
-  return result.gateway;
-}
-
-const gw = gateway([
+const gw = gatewayOf([
   { path: '/intranet', origin: 'http://10.1.2.3' },
   { path: '/static', origin: 'https://cdn.example.com/assets' },
   { path: '/full', origin: 'http://full.example', stripPrefix: false },
@@ -132,7 +126,7 @@ describe('substituted text', () => {
 });
 
 describe('the fast path of mapUrl', () => {
-  const fuzzGateway = gateway([
+  const fuzzGateway = gatewayOf([
     { path: '/intranet', origin: 'http://10.1.2.3' },
     { path: '/ex', origin: 'https://example.com:8443/base' },
     { path: '/plain', origin: 'http://example.com' },
