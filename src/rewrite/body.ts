@@ -3,7 +3,8 @@
 import type { Route } from '../config/compile.ts';
 import { RUNTIME_DECODES } from '../headers.ts';
 import type { Exchange } from '../pipeline/exchange.ts';
-import { rewriteHtml } from './html.ts';
+// The fast tokenizer; './html.ts' is the HTMLRewriter reference it is tested against.
+import { rewriteHtml } from './fast-html.ts';
 import { CSS_URL_PATTERN, linkTable, mapCssMatch, markGatewayPath, SUBSTITUTED } from './links.ts';
 import { substitutionStream, type TextRule } from './substitute.ts';
 

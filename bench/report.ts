@@ -1,0 +1,85 @@
+// Turns the bench's medians into the tables the README quotes (Markdown) and a JSON record.
+import type { LoadResult, StreamResult } from './measure.ts';
+
+export type Target = 'direct' | 'nginx' | 'bare' | 'switchyard' | 'reference';
+export const TARGET_NAMES: Record<Target, string> = {
+  direct: 'direct (origin)',
+  nginx: 'nginx proxy',
+  bare: 'bare Worker',
+  switchyard: 'switchyard',
+  reference: 'switchyard with HTMLRewriter',
+};
+
+export interface Results {
+  date: string;
+  environment: Record<string, string | number>;
+  notes: string[];
+  /** case → target → median result */
+  load: Record<string, Partial<Record<Target, LoadResult>>>;
+  stream: Partial<Record<Target, StreamResult>>;
+  /** target → median ms */
+  ttfb: Partial<Record<Target, number>>;
+  checks: Record<string, string>;
+}
+
+export const LOAD_CASES: Record<string, string> = {
+  json: '1 KB JSON',
+  html: '100 KB HTML',
+  links: '~110 KB page, 2,000 links rewritten',
+};
+
+const TARGETS: Target[] = ['direct', 'nginx', 'bare', 'switchyard', 'reference'];
+
+const int = (n: number | undefined) => (n === undefined || Number.isNaN(n) ? '–' : Math.round(n).toLocaleString('en-US'));
+const fixed = (n: number | undefined | null, digits = 2) => (n === undefined || n === null || Number.isNaN(n) ? '–' : n.toFixed(digits));
+const ratio = (a: number | undefined, b: number | undefined) => (a && b ? `${(a / b).toFixed(2)}×` : '–');
+
+export function markdown(results: Results): string {
+  const lines: string[] = [];
+  const { load, stream, ttfb } = results;
+  lines.push(`Median of ${results.environment.reps} interleaved runs, ${results.date}. ${results.environment.machine}.`, '');
+  lines.push('| case | direct | nginx | bare Worker | switchyard | switchyard ÷ bare | switchyard ÷ nginx |');
+  lines.push('|---|---|---|---|---|---|---|');
+  for (const [key, label] of Object.entries(LOAD_CASES)) {
+    const row = load[key];
+    if (!row) continue;
+    const nginxLabel = key === 'links' && row.nginx ? `${int(row.nginx.rps)} (sub_filter)` : int(row.nginx?.rps);
+    lines.push(
+      `| ${label}, req/s | ${int(row.direct?.rps)} | ${nginxLabel} | ${int(row.bare?.rps)} | **${int(row.switchyard?.rps)}** | ${ratio(row.switchyard?.rps, row.bare?.rps)} | ${ratio(row.switchyard?.rps, row.nginx?.rps)} |`,
+    );
+    if (row.reference) {
+      lines.push(`| same page, links rewritten with HTMLRewriter (before), req/s | – | | – | ${int(row.reference.rps)} | | ${ratio(row.reference.rps, row.nginx?.rps)} |`);
+    }
+  }
+  if (Object.keys(stream).length) {
+    lines.push(
+      `| 1 GiB stream, MB/s | ${int(stream.direct?.mbPerSecond)} | ${int(stream.nginx?.mbPerSecond)} | ${int(stream.bare?.mbPerSecond)} | **${int(stream.switchyard?.mbPerSecond)}** | ${ratio(stream.switchyard?.mbPerSecond, stream.bare?.mbPerSecond)} | ${ratio(stream.switchyard?.mbPerSecond, stream.nginx?.mbPerSecond)} |`,
+    );
+    const mb = (s: StreamResult | undefined) => (s?.rssGrowth == null ? '–' : `+${fixed(s.rssGrowth / 2 ** 20, 1)} MB`);
+    lines.push(`| 1 GiB stream, peak RSS growth | – | ${mb(stream.nginx)} | ${mb(stream.bare)} | **${mb(stream.switchyard)}** | | |`);
+  }
+  if (Object.keys(ttfb).length) {
+    const delta = ttfb.switchyard !== undefined && ttfb.bare !== undefined ? `${ttfb.switchyard - ttfb.bare >= 0 ? '+' : ''}${fixed(ttfb.switchyard - ttfb.bare, 3)} ms` : '–';
+    lines.push(`| unloaded 1 KB, time to first byte, ms | ${fixed(ttfb.direct, 3)} | ${fixed(ttfb.nginx, 3)} | ${fixed(ttfb.bare, 3)} | **${fixed(ttfb.switchyard, 3)}** | ${delta} | |`);
+  }
+
+  lines.push('', 'Latency under load (p50 / p99, ms) and server CPU per request (µs, all of its processes):', '');
+  lines.push(`| case | ${TARGETS.map((t) => TARGET_NAMES[t]).join(' | ')} |`);
+  lines.push(`|---|${TARGETS.map(() => '---').join('|')}|`);
+  for (const [key, label] of Object.entries(LOAD_CASES)) {
+    const row = load[key];
+    if (!row) continue;
+    const cell = (r: LoadResult | undefined) =>
+      !r ? '–' : r.requests === 0 ? 'no answer within the run' : `${fixed(r.p50)} / ${fixed(r.p99)} ms, ${int(r.cpuPerRequest ?? NaN)} µs`;
+    lines.push(`| ${label} | ${TARGETS.map((t) => cell(row[t])).join(' | ')} |`);
+  }
+  if (Object.keys(stream).length) {
+    lines.push(`| 1 GiB stream, TTFB | ${TARGETS.map((t) => (stream[t] ? `${fixed(stream[t]!.ttfb)} ms` : '–')).join(' | ')} |`);
+  }
+
+  lines.push('', 'Environment:', '');
+  for (const [name, value] of Object.entries(results.environment)) lines.push(`- ${name}: ${value}`);
+  for (const [name, value] of Object.entries(results.checks)) lines.push(`- check, ${name}: ${value}`);
+  for (const note of results.notes) lines.push(`- note: ${note}`);
+  return `${lines.join('\n')}\n`;
+}

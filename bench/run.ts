@@ -1,0 +1,295 @@
+// `npm run bench`: switchyard side by side with the origin itself, nginx and a bare Worker,
+// all on 127.0.0.1, in interleaved runs (so a noisy neighbour hits every column alike),
+// reporting medians. Not part of `npm test`: it takes minutes and asserts nothing.
+import { fork, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { gzipSync } from 'node:zlib';
+import { build as esbuild } from 'esbuild';
+import { serve, type Served } from '../scripts/serve.ts';
+import { build, ROOT } from '../scripts/workerd.ts';
+import { download, hasCommand, median, unloadedTtfb, wrk, type LoadResult, type StreamResult } from './measure.ts';
+import { nginxBinary, originConfig, proxyConfig, startNginx, type Nginx } from './nginx.ts';
+import { PATHS, writeOriginFiles } from './origin.ts';
+import { countOccurrences } from './pages.ts';
+import { markdown, TARGET_NAMES, type Results, type Target } from './report.ts';
+
+const { values: args } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '5' },
+    reps: { type: 'string', default: '3' },
+    connections: { type: 'string', default: '32' },
+    processes: { type: 'string' },
+    /** measure without nginx even when it is installed (the origin is then a Node server) */
+    'no-nginx': { type: 'boolean', default: false },
+    /** comma-separated subset of json,html,links,stream,ttfb */
+    cases: { type: 'string', default: 'json,html,links,stream,ttfb' },
+  },
+});
+const seconds = Number(args.seconds);
+const reps = Number(args.reps);
+const connections = Number(args.connections);
+const processes = args.processes ? Number(args.processes) : availableParallelism();
+const cases = new Set(args.cases.split(','));
+
+const log = (line: string) => console.error(`[bench] ${line}`);
+
+interface Server {
+  base: string;
+  pids(): number[];
+  stop(): Promise<void>;
+}
+
+async function main(): Promise<void> {
+  const notes: string[] = [];
+  const checks: Record<string, string> = {};
+  const haveWrk = hasCommand('wrk');
+  const haveCurl = hasCommand('curl');
+  const nginx = args['no-nginx'] ? null : nginxBinary();
+  if (!haveWrk) notes.push('wrk is not installed (apt-get install -y wrk): no req/s, latency or CPU figures');
+  if (!nginx) notes.push(`${args['no-nginx'] ? 'nginx left out (--no-nginx)' : 'nginx is not installed (apt-get install -y nginx)'}: no nginx column, and the origin is a Node server`);
+  if (!haveCurl) notes.push('curl is not installed: no stream figures');
+  for (const note of notes) log(note);
+
+  const dir = mkdtempSync(join(tmpdir(), 'switchyard-bench-'));
+  const servers: Server[] = [];
+  try {
+    const originPort = await freePort();
+    const origin = `http://127.0.0.1:${originPort}`;
+    const root = join(dir, 'www');
+    mkdirSync(root);
+    writeOriginFiles(root, origin);
+
+    log(`origin on ${origin} (${nginx ? 'nginx, static files' : 'Node'})`);
+    const direct = nginx ? await nginxServer(nginx, join(dir, 'nginx-origin'), originConfig(join(dir, 'nginx-origin'), root, originPort), originPort) : await nodeOrigin(root, originPort);
+    servers.push(direct);
+
+    log('building the gateway as wrangler deploy would');
+    const bundle = build(join(dir, 'build'));
+    const bundleBytes = readFileSync(bundle);
+
+    const routes = {
+      routes: [
+        { path: '/site', origin, rewriteLinks: true },
+        { path: '/', origin, rewriteLinks: false },
+      ],
+    };
+    const switchyard = served(await serve({ port: 0, processes, bundle, bindings: { ROUTES: routes } }));
+    servers.push(switchyard);
+    const bare = served(await serve({ port: 0, processes, bundle: join(ROOT, 'bench/bare-worker.js'), bindings: { ORIGIN: origin } }));
+    servers.push(bare);
+    // The same gateway with the HTMLRewriter link rewriter (the reference the fast one is
+    // tested against), to show in one run what the fast one gains.
+    const referenceBundle = await buildWithReferenceRewriter(join(dir, 'reference'));
+    const reference = served(await serve({ port: 0, processes, bundle: referenceBundle, bindings: { ROUTES: routes } }));
+    servers.push(reference);
+    let proxy: Server | undefined;
+    if (nginx) {
+      const port = await freePort();
+      proxy = await nginxServer(nginx, join(dir, 'nginx-proxy'), proxyConfig(join(dir, 'nginx-proxy'), origin, port), port);
+      servers.push(proxy);
+    }
+    const targets: Partial<Record<Target, Server>> = { direct, nginx: proxy, bare, switchyard, reference };
+
+    const urls: Record<string, Partial<Record<Target, string>>> = {
+      json: { direct: PATHS.json, nginx: PATHS.json, bare: PATHS.json, switchyard: PATHS.json },
+      html: { direct: PATHS.html, nginx: PATHS.html, bare: PATHS.html, switchyard: PATHS.html },
+      links: { nginx: `/site${PATHS.links}`, switchyard: `/site${PATHS.links}`, reference: `/site${PATHS.links}` },
+    };
+    await checkOutputs(targets, urls, origin, checks);
+
+    const loadRuns: Record<string, Partial<Record<Target, LoadResult[]>>> = {};
+    const streamRuns: Partial<Record<Target, StreamResult[]>> = {};
+    const ttfbRuns: Partial<Record<Target, number[]>> = {};
+    const active = (Object.keys(targets) as Target[]).filter((t) => targets[t]);
+
+    for (let rep = 1; rep <= reps; rep++) {
+      if (haveWrk) {
+        for (const [key, byTarget] of Object.entries(urls)) {
+          if (!cases.has(key)) continue;
+          for (const target of active) {
+            const path = byTarget[target];
+            if (!path) continue;
+            const server = targets[target]!;
+            const result = await wrk(server.base + path, server.pids(), { seconds, connections, threads: 2 });
+            ((loadRuns[key] ??= {})[target] ??= []).push(result);
+            log(`run ${rep}/${reps} ${key} ${target}: ${Math.round(result.rps)} req/s, p99 ${result.p99.toFixed(2)} ms, ${Math.round(result.cpuPerRequest ?? NaN)} µs CPU/req${result.errors ? `, ${result.errors} ERRORS` : ''}`);
+          }
+        }
+      }
+      if (haveCurl && cases.has('stream')) {
+        for (const target of active) {
+          if (target === 'reference') continue;
+          const server = targets[target]!;
+          // The origin's own memory says nothing about a proxy: only proxies get RSS figures.
+          const result = await download(server.base + PATHS.stream, target === 'direct' ? [] : server.pids());
+          (streamRuns[target] ??= []).push(result);
+          log(`run ${rep}/${reps} stream ${target}: ${Math.round(result.mbPerSecond)} MB/s, TTFB ${result.ttfb.toFixed(2)} ms, RSS +${((result.rssGrowth ?? 0) / 2 ** 20).toFixed(1)} MB`);
+        }
+      }
+      for (const target of cases.has('ttfb') ? active.filter((t) => t !== 'reference') : []) {
+        const value = await unloadedTtfb(targets[target]!.base + PATHS.json, 400);
+        (ttfbRuns[target] ??= []).push(value);
+      }
+      if (cases.has('ttfb')) log(`run ${rep}/${reps} unloaded TTFB: ${active.filter((t) => t !== 'reference').map((t) => `${t} ${ttfbRuns[t]!.at(-1)!.toFixed(3)} ms`).join(', ')}`);
+    }
+
+    const results: Results = {
+      date: new Date().toISOString(),
+      environment: {
+        machine: `${availableParallelism()} cores (${cpus()[0]?.model ?? 'unknown CPU'}), load average ${loadavg().map((l) => l.toFixed(2)).join(' ')} at the end`,
+        reps,
+        load: `wrk -t2 -c${connections} -d${seconds}s, keep-alive`,
+        'workerd processes': processes,
+        workerd: versionOf(join(ROOT, 'node_modules/.bin/workerd'), ['--version']),
+        nginx: nginx ? versionOf(nginx, ['-v']) : 'not used',
+        'bundle size': `${kb(bundleBytes.length)} (${kb(gzipSync(bundleBytes).length)} gzip)`,
+      },
+      notes,
+      load: mapValues(loadRuns, (byTarget) => mapValues(byTarget, medianLoad)),
+      stream: mapValues(streamRuns, medianStream),
+      ttfb: mapValues(ttfbRuns, median),
+      checks,
+    };
+    const md = markdown(results);
+    const out = join(ROOT, 'bench/results');
+    mkdirSync(out, { recursive: true });
+    writeFileSync(join(out, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
+    writeFileSync(join(out, 'latest.md'), md);
+    console.log(md);
+    log('written to bench/results/latest.json and bench/results/latest.md');
+  } finally {
+    await Promise.all(servers.map((server) => server.stop()));
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Every target answers, and both rewriters leave no origin URL behind and agree byte for byte. */
+async function checkOutputs(
+  targets: Partial<Record<Target, Server>>,
+  urls: Record<string, Partial<Record<Target, string>>>,
+  origin: string,
+  checks: Record<string, string>,
+): Promise<void> {
+  const bodies: Partial<Record<Target, string>> = {};
+  for (const [key, byTarget] of Object.entries(urls)) {
+    for (const [target, path] of Object.entries(byTarget) as [Target, string][]) {
+      const server = targets[target];
+      if (!server) continue;
+      const res = await fetch(server.base + path);
+      const text = await res.text();
+      if (res.status !== 200) throw new Error(`${TARGET_NAMES[target]} answered ${res.status} for ${path}: ${text.slice(0, 300)}`);
+      if (key === 'links') bodies[target] = text;
+    }
+  }
+  for (const [target, text] of Object.entries(bodies) as [Target, string][]) {
+    checks[`${TARGET_NAMES[target]} rewrite`] = `${countOccurrences(text, '"/site/')} links rewritten, ${countOccurrences(text, origin)} origin URLs left`;
+  }
+  if (bodies.nginx !== undefined && bodies.switchyard !== undefined) {
+    checks['switchyard rewrite = nginx sub_filter output'] = bodies.nginx === bodies.switchyard ? 'identical' : 'DIFFERENT';
+  }
+  for (const [name, value] of Object.entries(checks)) log(`check ${name}: ${value}`);
+}
+
+/** The gateway bundle with body.ts importing the HTMLRewriter rewriter (html.ts) instead of fast-html.ts. */
+async function buildWithReferenceRewriter(outDir: string): Promise<string> {
+  const outfile = join(outDir, 'index.js');
+  await esbuild({
+    entryPoints: [join(ROOT, 'src/index.ts')],
+    bundle: true,
+    format: 'esm',
+    platform: 'neutral',
+    conditions: ['workerd', 'worker', 'browser'],
+    mainFields: ['module', 'main'],
+    external: ['cloudflare:*', 'node:*'],
+    outfile,
+    logLevel: 'warning',
+    plugins: [
+      {
+        name: 'reference-rewriter',
+        setup(builder) {
+          builder.onResolve({ filter: /^\.\/fast-html\.ts$/ }, (args) => (args.importer.endsWith('body.ts') ? { path: join(ROOT, 'src/rewrite/html.ts') } : undefined));
+        },
+      },
+    ],
+  });
+  if (readFileSync(outfile, 'utf8').includes('class LinkRewriter')) throw new Error('the reference bundle still holds the fast rewriter');
+  return outfile;
+}
+
+function served(running: Served): Server {
+  return { base: running.url, pids: running.pids, stop: running.stop };
+}
+
+async function nginxServer(binary: string, dir: string, config: string, port: number): Promise<Server> {
+  const instance: Nginx = await startNginx(binary, dir, config, port);
+  return { base: `http://127.0.0.1:${port}`, pids: instance.pids, stop: instance.stop };
+}
+
+async function nodeOrigin(root: string, port: number): Promise<Server> {
+  const child: ChildProcess = fork(join(ROOT, 'bench/origin.ts'), [root, String(port)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  await new Promise<void>((resolve, reject) => {
+    child.once('message', () => resolve());
+    child.once('exit', (code) => reject(new Error(`origin exited (${code})`)));
+  });
+  return {
+    base: `http://127.0.0.1:${port}`,
+    pids: () => [child.pid!],
+    stop: () =>
+      new Promise((done) => {
+        if (child.exitCode !== null) return done();
+        child.once('exit', () => done());
+        child.kill();
+      }),
+  };
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function medianLoad(runs: LoadResult[]): LoadResult {
+  return {
+    rps: median(runs.map((r) => r.rps)),
+    p50: median(runs.map((r) => r.p50)),
+    p99: median(runs.map((r) => r.p99)),
+    cpuPerRequest: runs.some((r) => r.cpuPerRequest === null) ? null : median(runs.map((r) => r.cpuPerRequest!)),
+    requests: runs.reduce((sum, r) => sum + r.requests, 0),
+    errors: runs.reduce((sum, r) => sum + r.errors, 0),
+  };
+}
+
+function medianStream(runs: StreamResult[]): StreamResult {
+  return {
+    mbPerSecond: median(runs.map((r) => r.mbPerSecond)),
+    ttfb: median(runs.map((r) => r.ttfb)),
+    bytes: runs[0]!.bytes,
+    rssGrowth: runs.some((r) => r.rssGrowth === null) ? null : Math.max(...runs.map((r) => r.rssGrowth!)),
+  };
+}
+
+function mapValues<T, U>(record: Partial<Record<string, T>>, fn: (value: T) => U): Record<string, U> {
+  return Object.fromEntries(Object.entries(record).flatMap(([key, value]) => (value === undefined ? [] : [[key, fn(value)]])));
+}
+
+const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
+
+function versionOf(binary: string, versionArgs: string[]): string {
+  const result = spawnSync(binary, versionArgs, { encoding: 'utf8' });
+  return `${result.stdout ?? ''}${result.stderr ?? ''}`.trim().split('\n')[0] || 'unknown';
+}
+
+main().catch((error: Error) => {
+  console.error(`bench: ${error.stack ?? error.message}`);
+  process.exit(1);
+});

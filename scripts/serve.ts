@@ -1,0 +1,224 @@
+// `npm run serve`: the built gateway in bare workerd, one process per core, for fast local
+// use and self-hosting on one machine. No dev proxy in between, so it behaves (and performs)
+// like the edge; `npm run dev` is the live-reloading, slower alternative.
+//
+// Each workerd process runs one event loop, so using every core takes several processes on
+// one port. They share it through SO_REUSEPORT: this script binds one socket per process
+// and hands it over as an inherited descriptor (`workerd serve --socket-fd`). One socket
+// shared by all processes also works, but Linux then tends to wake the same process for
+// most connections (measured here: 259 vs 0 CPU ticks); with one socket each the kernel
+// spreads connections evenly.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import net from 'node:net';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { assetsDirectory, build, ROOT, workerdConfig } from './workerd.ts';
+
+const WORKERD = join(ROOT, 'node_modules/.bin/workerd');
+
+export interface ServeOptions {
+  port?: number;
+  host?: string;
+  /** workerd processes; default one per core */
+  processes?: number;
+  /** a prebuilt bundle; default: build src/ now */
+  bundle?: string;
+  /** Worker bindings (ROUTES, secrets named by `${NAME}` in the routes, ...) */
+  bindings?: Record<string, unknown>;
+  /** a folder served as the ASSETS binding (wrangler.toml `[assets]`) */
+  assets?: string;
+  /** extra `workerd serve` arguments, e.g. --inspector-addr */
+  workerdArgs?: string[];
+  log?: (line: string) => void;
+}
+
+export interface Served {
+  port: number;
+  url: string;
+  /** pids of the workerd processes currently running */
+  pids(): number[];
+  stop(): Promise<void>;
+}
+
+export async function serve(options: ServeOptions = {}): Promise<Served> {
+  const host = options.host ?? '127.0.0.1';
+  const count = Math.max(1, options.processes ?? availableParallelism());
+  const log = options.log ?? (() => {});
+  const config = workerdConfig({ script: options.bundle ?? build(), bindings: options.bindings ?? {}, assets: options.assets });
+
+  let port = options.port ?? 8787;
+  let reusePort = true;
+  const first = await listen(host, port, true).catch(async (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'ENOTSUP' && error.code !== 'EINVAL') throw error;
+    // No SO_REUSEPORT on this platform: one process, which still beats `wrangler dev` by far.
+    reusePort = false;
+    log('SO_REUSEPORT is not available here: serving with one workerd process');
+    return listen(host, port, false);
+  });
+  port = (first.address() as net.AddressInfo).port;
+
+  const children = new Set<ChildProcess>();
+  let stopping = false;
+
+  /** Starts one workerd on its own socket; resolves when it listens. */
+  const startOne = async (socket?: net.Server): Promise<void> => {
+    const server = socket ?? (await listen(host, port, reusePort));
+    const child = spawn(WORKERD, ['serve', config, '--socket-fd', 'http=3', '--control-fd=4', ...(options.workerdArgs ?? [])], {
+      stdio: ['ignore', 'inherit', 'inherit', fdOf(server), 'pipe'],
+    });
+    // The child holds its own copy of the socket now; ours must not accept anything.
+    server.close();
+    children.add(child);
+    child.once('exit', (code, signal) => {
+      children.delete(child);
+      if (stopping) return;
+      log(`workerd ${child.pid} exited (${signal ?? code}); starting another`);
+      setTimeout(() => {
+        if (!stopping) startOne().catch((error) => log(`could not restart workerd: ${error}`));
+      }, 1000).unref();
+    });
+    await listening(child);
+  };
+
+  try {
+    await startOne(first);
+    await Promise.all(Array.from({ length: reusePort ? count - 1 : 0 }, () => startOne()));
+  } catch (error) {
+    stopping = true;
+    await Promise.all(Array.from(children, stopChild));
+    throw error;
+  }
+
+  return {
+    port,
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    pids: () => Array.from(children, (child) => child.pid!),
+    stop: async () => {
+      stopping = true;
+      await Promise.all(Array.from(children, stopChild));
+    },
+  };
+}
+
+function listen(host: string, port: number, reusePort: boolean): Promise<net.Server> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen({ host, port, reusePort }, () => resolve(server));
+  });
+}
+
+/** Node has no public accessor for a server's descriptor. */
+function fdOf(server: net.Server): number {
+  const fd = (server as unknown as { _handle?: { fd?: number } })._handle?.fd;
+  if (typeof fd !== 'number' || fd < 0) throw new Error('cannot pass the listening socket to workerd on this platform');
+  return fd;
+}
+
+/** workerd reports on the control fd once its socket accepts connections. */
+function listening(child: ChildProcess): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let buffered = '';
+    const onExit = (code: number | null) => reject(new Error(`workerd exited (${code}) before listening`));
+    child.once('exit', onExit);
+    child.stdio[4]!.on('data', (chunk: Buffer) => {
+      buffered += chunk;
+      if (buffered.includes('"event":"listen"')) {
+        child.off('exit', onExit);
+        resolve();
+      }
+    });
+  });
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  return new Promise((done) => {
+    if (child.exitCode !== null || child.signalCode !== null) return done();
+    child.once('exit', () => done());
+    child.kill('SIGTERM');
+  });
+}
+
+/**
+ * Bindings for a self-hosted gateway: ROUTES from the environment (else the bundled
+ * routes.json), `.dev.vars`, and every environment variable a `${NAME}` in the routes names.
+ */
+export function bindingsFromEnvironment(env: NodeJS.ProcessEnv = process.env): Record<string, unknown> {
+  const bindings: Record<string, unknown> = {};
+  const devVars = join(ROOT, '.dev.vars');
+  if (existsSync(devVars)) Object.assign(bindings, parseDotenv(readFileSync(devVars, 'utf8')));
+  if (env.ROUTES) bindings.ROUTES = env.ROUTES;
+  const routesText = env.ROUTES ?? readFileSync(join(ROOT, 'routes.json'), 'utf8');
+  for (const [, name] of routesText.matchAll(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g)) {
+    if (env[name!] !== undefined) bindings[name!] = env[name!];
+  }
+  return bindings;
+}
+
+function parseDotenv(text: string): Record<string, string> {
+  const vars: Record<string, string> = {};
+  for (const line of text.split(/\r?\n/)) {
+    const match = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$/.exec(line);
+    if (!match) continue;
+    let value = match[2]!;
+    const quote = value[0];
+    if ((quote === '"' || quote === "'") && value.endsWith(quote) && value.length >= 2) value = value.slice(1, -1);
+    vars[match[1]!] = quote === '"' ? value.replace(/\\n/g, '\n') : value;
+  }
+  return vars;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      port: { type: 'string' },
+      host: { type: 'string' },
+      processes: { type: 'string' },
+      bundle: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    console.log(`Usage: npm run serve -- [--port N] [--host ADDR] [--processes N] [--bundle dist/index.js]
+
+Runs the gateway in bare workerd (production-like), one process per core.
+  --port       default $PORT or 8787 (0 picks a free port)
+  --host       default $HOST or 127.0.0.1 (0.0.0.0 exposes it on every interface)
+  --processes  default: one per core
+  --bundle     serve a prebuilt bundle instead of building src/
+Routes: $ROUTES (JSON) if set, else routes.json. Secrets: .dev.vars, or environment
+variables named by \${NAME} in the routes. Static files: wrangler.toml [assets].`);
+    return;
+  }
+  const port = Number(values.port ?? process.env.PORT ?? 8787);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid port: ${values.port ?? process.env.PORT}`);
+  const processes = values.processes === undefined ? undefined : Number(values.processes);
+  if (processes !== undefined && !(Number.isInteger(processes) && processes > 0)) throw new Error(`invalid --processes: ${values.processes}`);
+
+  const served = await serve({
+    port,
+    host: values.host ?? process.env.HOST ?? '127.0.0.1',
+    processes,
+    bundle: values.bundle,
+    bindings: bindingsFromEnvironment(),
+    assets: assetsDirectory(),
+    log: (line) => console.error(line),
+  });
+  const pids = served.pids();
+  console.log(
+    `switchyard serving ${served.url} (${pids.length} workerd process${pids.length === 1 ? '' : 'es'}, routes from ${process.env.ROUTES ? '$ROUTES' : 'routes.json'})`,
+  );
+  const shutdown = () => void served.stop().then(() => process.exit(0));
+  // The workerd processes would outlive us otherwise (a SIGKILL cannot be caught: run under
+  // a supervisor that kills the whole group, e.g. systemd's default KillMode=control-group).
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(signal, shutdown);
+}
+
+if (process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/'))) {
+  main().catch((error: Error) => {
+    console.error(`serve: ${error.message}`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { compileConfig } from '../config/compile.ts';
+import { fastMapUrl } from './fast-url.ts';
+import { linkTable, mapUrl } from './links.ts';
+
+function tableOf(routes: unknown[]) {
+  const compiled = compileConfig({ routes }, {});
+  if (!compiled.ok) throw new Error(compiled.problems.join('\n'));
+  return linkTable(compiled.gateway);
+}
+
+const table = tableOf([
+  { path: '/site', origin: 'http://127.0.0.1:8080' },
+  { path: '/api', origin: 'https://api.example.com/v1' },
+  { path: '/full', origin: 'https://api.example.com/v1/full', stripPrefix: false },
+  { path: '/', origin: 'http://o.test' },
+  { path: '/plain', origin: 'https://o.test' },
+  { path: '/one', origin: 'http://one.test/base' },
+  { path: '/raw', origin: 'http://raw.test/base', stripPrefix: false },
+]);
+
+const hosts = ['one.test', 'raw.test', '127.0.0.1:8080', '127.0.0.1', '127.1:8080', '0x7f.0.0.1:8080', '127.0.0.1.:8080', 'api.example.com', 'API.example.com',
+  'api.example.com:443', 'api.example.com:0443', 'o.test', 'o.test:80', 'o.test:', 'o.test.', 'user@o.test', 'other.test', 'xn--nxasmq6b.test',
+  'exämple.test', '[::1]', '', 'o.test:99999', '1.2.3.256'];
+const rests = ['', '/', '/x', '/base', '/base/', '/base/x?q#h', '/basement', '/base/raw/y', '/raw', '/v1', '/v1/', '/v1/users?id=1#top', '/v1/full/a', '/v1x', '/a/../b', '/a/./b', '/%2e%2E/x', '/.well-known/x',
+  '/a b', '/a\tb', '/é', "/q?a='b'", '/q?a="b"', '/x?', '/x#', '/x?#', '?q=1', '#frag', '/a\\b', '/%zz', '/%41', '/x?y=/../z', '/{x}', '/a|b',
+  '/a;b=c/d:e@f', '/~user/', '/x?y#z#w'];
+const prefixes = ['http://', 'https://', '//', 'HTTP://', 'Https://', 'http:', 'http:/', 'http:\\\\', '\\\\', 'ftp://', '/\\'];
+
+const values: string[] = ['', ' ', '#top', '?q', 'relative/path', './x', '../x', 'mailto:a@b.test', 'javascript:alert(1)', 'data:text/html,x',
+  'tel:+1', 'http', 'https:x', ' /x', '/x ', '\n/x', '/x\n', '//', '///x', '/', 'h', 'http://', 'https://'];
+for (const prefix of prefixes) for (const host of hosts) for (const rest of rests) values.push(prefix + host + rest);
+for (const rest of rests) values.push(rest.startsWith('/') ? rest : `/${rest}`);
+
+const bases = ['http://127.0.0.1:8080/dir/page.html', 'https://api.example.com/v1/docs/', 'http://o.test/', 'https://elsewhere.test/x', 'https://o.test/a?b#c'];
+
+describe('fastMapUrl', () => {
+  it('agrees with mapUrl on every value, base and route table tried', () => {
+    let mapped = 0;
+    for (const baseText of bases) {
+      const base = new URL(baseText);
+      for (const value of values) {
+        const expected = mapUrl(value, base, table);
+        if (expected !== null) mapped++;
+        expect({ value, base: baseText, got: fastMapUrl(value, base, table) }).toEqual({ value, base: baseText, got: expected });
+      }
+    }
+    // The comparison means something only if plenty of values do map.
+    expect(mapped).toBeGreaterThan(500);
+  });
+
+  it('maps the common forms', () => {
+    const base = new URL('http://127.0.0.1:8080/page');
+    expect(fastMapUrl('http://127.0.0.1:8080/w/1', base, table)).toBe('/site/w/1');
+    expect(fastMapUrl('https://api.example.com/v1/u?x=1#h', base, table)).toBe('/api/u?x=1#h');
+    // protocol-relative takes the page's scheme: this page is http, the API https
+    expect(fastMapUrl('//api.example.com/v1/u', base, table)).toBeNull();
+    expect(fastMapUrl('//api.example.com/v1/u', new URL('https://o.test/'), table)).toBe('/api/u');
+    expect(fastMapUrl('/img/a.png', base, table)).toBe('/site/img/a.png');
+    expect(fastMapUrl('https://elsewhere.test/', base, table)).toBeNull();
+    expect(fastMapUrl('img/a.png', base, table)).toBeNull();
+  });
+});

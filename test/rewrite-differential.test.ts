@@ -1,0 +1,116 @@
+// The fast link rewriter (src/rewrite/fast-html.ts) must write exactly what the HTMLRewriter
+// one (src/rewrite/html.ts, the reference) writes, whatever the page and however it is cut
+// into chunks. Both run in workerd (HTMLRewriter exists nowhere else), in a test-only Worker.
+import { build } from 'esbuild';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROOT, startWorkerd, type RunningWorkerd } from '../scripts/workerd.ts';
+import { EDGE_CASES, generatePage, mutatePage, PAGE_URL, random, ROUTES } from './support/html-pages.ts';
+import type { RewriteCase, RewriteResult } from './support/rewrite-worker.ts';
+
+let worker: RunningWorkerd;
+let dir: string;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'switchyard-rewrite-'));
+  const outfile = join(dir, 'rewrite-worker.js');
+  // Bundled the way wrangler bundles for workerd.
+  await build({
+    entryPoints: [join(ROOT, 'test/support/rewrite-worker.ts')],
+    bundle: true,
+    format: 'esm',
+    platform: 'neutral',
+    conditions: ['workerd', 'worker', 'browser'],
+    mainFields: ['module', 'main'],
+    outfile,
+    logLevel: 'warning',
+  });
+  worker = await startWorkerd({ script: outfile });
+});
+afterAll(async () => {
+  await worker?.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+/** Whole, cut into 1-40 byte pieces (splitting tags, attribute values and UTF-8 sequences), and into 1-2,000 byte pieces. */
+function chunkings(seed: number): number[][] {
+  const next = random(seed);
+  return [[1 << 30], Array.from({ length: 16 }, () => 1 + Math.floor(next() * 40)), Array.from({ length: 16 }, () => 1 + Math.floor(next() * 2000))];
+}
+
+async function rewriteBoth(pages: string[], contentType?: string): Promise<RewriteResult[]> {
+  const results: RewriteResult[] = [];
+  for (let start = 0; start < pages.length; start += 25) {
+    const cases: RewriteCase[] = pages.slice(start, start + 25).map((html, k) => ({ html, routes: ROUTES, url: PAGE_URL, contentType, chunkings: chunkings(start + k) }));
+    const res = await fetch(worker.url, { method: 'POST', body: JSON.stringify(cases) });
+    expect(res.status).toBe(200);
+    results.push(...((await res.json()) as RewriteResult[]));
+  }
+  return results;
+}
+
+function expectSameOutput(pages: string[], results: RewriteResult[]): void {
+  for (const [k, { reference, fast }] of results.entries()) {
+    for (const [j, output] of fast.entries()) {
+      if (output === reference) continue;
+      let at = 0;
+      while (output[at] === reference[at]) at++;
+      // Name the page, the chunking and the spot, rather than dumping two whole pages.
+      expect({ page: k, chunking: j, at, input: pages[k]!.slice(Math.max(0, at - 120), at + 60), got: output.slice(Math.max(0, at - 120), at + 60) }).toEqual({
+        page: k,
+        chunking: j,
+        at,
+        input: pages[k]!.slice(Math.max(0, at - 120), at + 60),
+        got: reference.slice(Math.max(0, at - 120), at + 60),
+      });
+    }
+  }
+}
+
+describe('fast link rewriter = HTMLRewriter rewriter', () => {
+  it('on hand-picked edge cases of HTML tokenizing', async () => {
+    const results = await rewriteBoth(EDGE_CASES);
+    expectSameOutput(EDGE_CASES, results);
+  });
+
+  it('on 150 generated pages, each whole and in two random chunkings', async () => {
+    const pages = Array.from({ length: 150 }, (_, seed) => generatePage(seed, 40));
+    const results = await rewriteBoth(pages);
+    expectSameOutput(pages, results);
+    // The comparison means something only if the reference rewrote nearly every page.
+    expect(results.filter((r, k) => r.reference !== pages[k]).length).toBeGreaterThan(140);
+  });
+
+  it('on 300 malformed pages (generated, then broken in random places)', async () => {
+    const pages = Array.from({ length: 300 }, (_, seed) => mutatePage(generatePage(10_000 + seed, 15), seed));
+    const results = await rewriteBoth(pages);
+    expectSameOutput(pages, results);
+  });
+
+  it('on large pages (~2,000 links) in small chunks', async () => {
+    const pages = [generatePage(9001, 2000), generatePage(9002, 2000)];
+    const results = await rewriteBoth(pages);
+    expectSameOutput(pages, results);
+  });
+
+  it('on tags and SVG styles longer than many chunks (resumed, not rescanned)', async () => {
+    const svg = `data:image/svg+xml,${'<svg><path d="M0 0"/></svg>'.repeat(3000)}`;
+    const font = `@font-face{src:url(data:font/woff2;base64,${'A'.repeat(60_000)})} a{b:url(http://o.test/x)}`;
+    const pages = [
+      `<p>x</p><img src="http://o.test/x" data-svg='${svg}' alt=y><a href="/after">a</a>`,
+      `<svg><style><![CDATA[${font}]]></style><style>${font}</style></svg><a href="/after">a</a>`,
+    ];
+    const results = await rewriteBoth(pages);
+    expectSameOutput(pages, results);
+    expect(results[0]!.reference).toContain('<img src="/site/x"');
+  });
+
+  it('leaves other charsets to HTMLRewriter', async () => {
+    const page = '<a href="http://o.test/x">caf\u00e9</a>';
+    const [result] = await rewriteBoth([page], 'text/html; charset=windows-1252');
+    expect(result!.fast).toEqual([result!.reference, result!.reference, result!.reference]);
+    expect(result!.reference).toContain('href="/site/x"');
+  });
+});

@@ -1,0 +1,92 @@
+// `npm run serve`: several workerd processes on one port, proxying to a real origin.
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inject } from 'vitest';
+import { serve, type Served } from '../scripts/serve.ts';
+import { readFileSync } from 'node:fs';
+import { assetsDirectory, ROOT } from '../scripts/workerd.ts';
+import { request } from './support/http.ts';
+import { startOrigin, type Origin } from './support/origin.ts';
+
+let origin: Origin;
+
+beforeAll(async () => {
+  origin = await startOrigin();
+});
+afterAll(() => origin?.close());
+
+describe('serve()', () => {
+  let served: Served;
+  afterAll(() => served?.stop());
+
+  it('proxies through every process on one port and replaces a process that dies', async () => {
+    served = await serve({
+      port: 0,
+      processes: 2,
+      bundle: inject('bundle'),
+      bindings: { ROUTES: { routes: [{ path: '/api', origin: `${origin.url}/v1` }] } },
+    });
+    const first = served.pids();
+    expect(first).toHaveLength(2);
+
+    // agent: false opens a fresh connection each time, so the kernel picks a process each time.
+    for (let i = 0; i < 6; i++) {
+      const res = await request(served.url, `/api/items?i=${i}`);
+      expect(res.status).toBe(200);
+      expect(res.json().url).toBe(`/v1/items?i=${i}`);
+    }
+
+    process.kill(first[0]!, 'SIGKILL');
+    // Connections queued at a process when it dies die with it; once it is gone, the
+    // survivor answers everything while the dead one is replaced.
+    await expect.poll(() => served.pids(), { timeout: 10_000 }).not.toContain(first[0]);
+    for (let i = 0; i < 4; i++) expect((await request(served.url, '/api/still')).status).toBe(200);
+    await expect.poll(() => served.pids().length, { timeout: 10_000 }).toBe(2);
+    expect(served.pids()).not.toContain(first[0]);
+    expect((await request(served.url, '/api/again')).json().url).toBe('/v1/again');
+  });
+
+  it('stops every process and frees the port', async () => {
+    const { port } = served;
+    await served.stop();
+    expect(served.pids()).toHaveLength(0);
+    await expect(request(`http://127.0.0.1:${port}`, '/api/x')).rejects.toThrow(/ECONNREFUSED/);
+  });
+});
+
+describe('npm run serve (the command)', () => {
+  it('takes ROUTES and referenced secrets from the environment, serves assets, and exits on SIGTERM', async () => {
+    const routes = {
+      routes: [{ path: '/api', origin: origin.url, headers: { request: { set: { Authorization: 'Bearer ${SERVE_TEST_TOKEN}' } } } }],
+    };
+    const child = spawn(process.execPath, [join(ROOT, 'scripts/serve.ts'), '--port', '0', '--processes', '2', '--bundle', inject('bundle')], {
+      env: { ...process.env, ROUTES: JSON.stringify(routes), SERVE_TEST_TOKEN: 'sekrit' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    try {
+      let stdout = '';
+      child.stdout!.on('data', (chunk) => (stdout += chunk));
+      await expect.poll(() => stdout, { timeout: 30_000 }).toMatch(/serving http:\/\/127\.0\.0\.1:\d+ \(2 workerd processes/);
+      const url = /(http:\/\/127\.0\.0\.1:\d+)/.exec(stdout)![1]!;
+
+      const res = await request(url, '/api/hello');
+      expect(res.status).toBe(200);
+      expect(res.json().url).toBe('/hello');
+      expect(res.json().headers.authorization).toBe('Bearer sekrit');
+
+      // wrangler.toml's [assets] folder is served beside the routes, as on the edge.
+      const assets = assetsDirectory();
+      if (assets) expect((await request(url, '/')).text).toBe(readFileSync(join(assets, 'index.html'), 'utf8'));
+
+      child.kill('SIGTERM');
+      const [code] = await once(child, 'exit');
+      expect(code).toBe(0);
+      await expect(request(url, '/api/hello')).rejects.toThrow(/ECONNREFUSED/);
+    } finally {
+      // SIGTERM, so serve stops its workerd processes even when an assertion failed.
+      if (child.exitCode === null) child.kill('SIGTERM');
+    }
+  });
+});
