@@ -2,7 +2,7 @@
 import type { HeaderOps } from './config/compile.ts';
 
 /** RFC 9110 §7.6.1 plus the de-facto ones. */
-const HOP_BY_HOP = [
+export const HOP_BY_HOP: ReadonlySet<string> = new Set([
   'connection',
   'keep-alive',
   'proxy-connection',
@@ -12,13 +12,20 @@ const HOP_BY_HOP = [
   'trailer',
   'transfer-encoding',
   'upgrade',
-];
+]);
+
+/** The header names a `Connection` value lists (they are hop-by-hop too). */
+export function connectionNamed(headers: Headers): ReadonlySet<string> | null {
+  const value = headers.get('connection');
+  return value ? new Set(value.split(',').map((name) => name.trim().toLowerCase())) : null;
+}
 
 /** Removes hop-by-hop headers, and those `Connection` names, in place. */
-export function stripHopByHop(headers: Headers, keepUpgrade = false): void {
-  const kept = keepUpgrade ? ['upgrade', 'connection'] : [];
-  const named = headers.get('connection')?.split(',').map((name) => name.trim().toLowerCase()) ?? [];
-  for (const name of [...named, ...HOP_BY_HOP]) if (!kept.includes(name)) headers.delete(name);
+export function stripHopByHop(headers: Headers): void {
+  const named = connectionNamed(headers);
+  // Collected first: deleting while iterating skips entries.
+  const doomed = [...headers.keys()].filter((name) => HOP_BY_HOP.has(name) || named?.has(name));
+  for (const name of doomed) headers.delete(name);
 }
 
 /** Whether a request's body is forwarded (GET and HEAD never carry one upstream). */
@@ -58,23 +65,26 @@ export interface ForwardContext {
   gatewayId: string;
 }
 
+/** Client headers the gateway drops or sets afresh itself (besides x-forwarded-* and cf-*). */
+const REPLACED_UPSTREAM: ReadonlySet<string> = new Set(['host', 'forwarded', 'x-real-ip', 'accept-encoding', 'via', 'cdn-loop']);
+
 /**
  * Headers for the upstream request: hop-by-hop and client-claimed forwarding headers go,
  * ours are set afresh, and the route's own set/remove rules apply last.
  */
 export function upstreamRequestHeaders(incoming: Headers, context: ForwardContext, ops: HeaderOps): Headers {
-  const headers = new Headers(incoming);
   const upgrade = isWebSocketUpgrade(incoming);
-  stripHopByHop(headers, upgrade);
-  for (const name of [...headers.keys()]) {
-    if (name.startsWith('x-forwarded-') || name.startsWith('cf-') || name === 'forwarded' || name === 'x-real-ip') {
-      headers.delete(name);
-    }
+  const named = connectionNamed(incoming);
+  // One pass that copies what may go on, rather than a copy and a dozen deletes.
+  const headers = new Headers();
+  for (const [name, value] of incoming) {
+    const hop = HOP_BY_HOP.has(name) || named?.has(name);
+    if (hop && !(upgrade && (name === 'upgrade' || name === 'connection'))) continue;
+    if (REPLACED_UPSTREAM.has(name) || name.startsWith('x-forwarded-') || name.startsWith('cf-')) continue;
+    headers.append(name, value);
   }
-  headers.delete('host');
-  const encoding = filterAcceptEncoding(headers.get('accept-encoding'));
+  const encoding = filterAcceptEncoding(incoming.get('accept-encoding'));
   if (encoding) headers.set('accept-encoding', encoding);
-  else headers.delete('accept-encoding');
 
   if (context.clientIp) headers.set('x-forwarded-for', context.clientIp);
   headers.set('x-forwarded-proto', context.proto);

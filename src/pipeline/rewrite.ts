@@ -1,16 +1,24 @@
 // Rewrite stage: make the origin's response speak in gateway paths: URL-bearing headers,
 // cookies, and (where the route asks) the body.
 import { rewriteSetCookie } from '../cookies.ts';
-import { stripHopByHop } from '../headers.ts';
+import { HOP_BY_HOP, stripHopByHop } from '../headers.ts';
 import { rewriteLocation, rewriteRefresh } from '../redirects.ts';
-import { mimeOf, rewriteBody } from '../rewrite/body.ts';
+import { mayRewriteBody, mimeOf, rewriteBody } from '../rewrite/body.ts';
 import { siteCookieFor } from '../sticky.ts';
 import type { Exchange } from './exchange.ts';
+
+/** Response headers this stage may change: with none of them, and no body to rewrite, it has nothing to do. */
+const REWRITTEN = new Set([...HOP_BY_HOP, 'alt-svc', 'location', 'content-location', 'refresh', 'set-cookie']);
 
 export function rewriteResponse(exchange: Exchange, upstream: Response): Response {
   // A 101 carries the socket in `webSocket`; rebuilding it would drop the connection.
   if (upstream.status === 101 || upstream.webSocket) return upstream;
   const { gateway, route } = exchange;
+  const mime = mimeOf(upstream.headers.get('content-type'));
+  const siteCookie = siteCookieFor(exchange.request, route, upstream.status, mime);
+  // The hot path of a plain proxy: no copy of headers or response at all.
+  if (!siteCookie && !mayRewriteBody(route, exchange.request.method, upstream, mime) && !hasAny(upstream.headers, REWRITTEN)) return upstream;
+
   const upstreamUrl = exchange.upstreamUrl!;
   const headers = new Headers(upstream.headers);
   stripHopByHop(headers);
@@ -30,9 +38,13 @@ export function rewriteResponse(exchange: Exchange, upstream: Response): Respons
     for (const cookie of cookies) headers.append('set-cookie', rewriteSetCookie(cookie, route, exchange.upstream!));
   }
 
-  const siteCookie = siteCookieFor(exchange.request, route, upstream.status, mimeOf(headers.get('content-type')));
   if (siteCookie) headers.append('set-cookie', siteCookie);
 
   const body = rewriteBody(exchange, upstream, headers) ?? upstream.body;
   return new Response(body, { status: upstream.status, statusText: upstream.statusText, headers });
+}
+
+function hasAny(headers: Headers, names: ReadonlySet<string>): boolean {
+  for (const name of headers.keys()) if (names.has(name)) return true;
+  return false;
 }

@@ -70,6 +70,12 @@ export function textRules(route: Route, mime: string, documentUrl: URL, exchange
   return rules;
 }
 
+/** Whether this route could change this response's body at all (cheap: no streams built). */
+export function mayRewriteBody(route: Route, method: string, upstream: Response, mime: string): boolean {
+  if (!upstream.body || !mime || !bodyRewritable(method, upstream.status, upstream.headers)) return false;
+  return route.substitutions.length > 0 || (route.rewriteLinks && (HTML_TYPES.has(mime) || mime === 'text/css'));
+}
+
 /**
  * The rewritten body, or null when the upstream body must pass byte for byte. When it
  * rewrites, `headers` (the response's, already copied) lose Content-Length and
@@ -77,13 +83,11 @@ export function textRules(route: Route, mime: string, documentUrl: URL, exchange
  */
 export function rewriteBody(exchange: Exchange, upstream: Response, headers: Headers): ReadableStream | null {
   const { request, route } = exchange;
-  if (!upstream.body || !bodyRewritable(request.method, upstream.status, headers)) return null;
   const contentType = headers.get('content-type');
   const mime = mimeOf(contentType);
-  if (!mime) return null;
+  if (!upstream.body || !mayRewriteBody(route, request.method, upstream, mime)) return null;
   const html = route.rewriteLinks && HTML_TYPES.has(mime);
   const css = route.rewriteLinks && mime === 'text/css';
-  if (!html && !css && !route.substitutions.length) return null;
   const documentUrl = new URL(exchange.upstreamUrl!);
   const rules = textRules(route, mime, documentUrl, exchange, html || css);
   if (!rules.length && !html) return null;
