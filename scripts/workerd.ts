@@ -59,7 +59,8 @@ export default {
       const file = await env.DISK.fetch(new URL(path, url.origin));
       // The disk service answers a folder with a JSON listing: only files count.
       if (file.status !== 200 || file.headers.get('content-type') !== 'application/octet-stream') continue;
-      if (path.endsWith('/index.html') && !url.pathname.endsWith('/')) {
+      // A folder's index, asked for without the slash: relative links need the slash.
+      if (path === url.pathname + '/index.html') {
         return new Response(null, { status: 307, headers: { location: url.pathname + '/' + url.search } });
       }
       const type = TYPES[path.slice(path.lastIndexOf('.') + 1).toLowerCase()] ?? 'application/octet-stream';

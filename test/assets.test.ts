@@ -45,6 +45,10 @@ describe('local files', () => {
     expect(script.headers['content-type']).toBe('text/javascript; charset=utf-8');
     expect(script.text).toBe('fetch("/api/items")');
     expect((await request(gateway.url, '/docs/')).text).toBe('<h1>docs</h1>');
+    const named = await request(gateway.url, '/docs/index.html');
+    expect(named.status).toBe(200);
+    expect(named.text).toBe('<h1>docs</h1>');
+    expect((await request(gateway.url, '/index.html')).text).toBe('<h1>front end</h1>');
     // A folder without its slash is redirected, as Workers assets do, never listed.
     const folder = await request(gateway.url, '/docs?x=1');
     expect(folder.status).toBe(307);
