@@ -83,6 +83,32 @@ function expand(parts: Part[], match: RegExpExecArray, text: string): string {
   return out;
 }
 
+interface Prepared {
+  /** Global, never sticky (sticky means nothing to a windowed search). Shared by streams:
+   *  every search sets lastIndex first and runs synchronously. */
+  search: RegExp;
+  parts?: ReturnType<typeof parseTemplate>;
+}
+
+/** Per configured rule, once: not per rewritten response. */
+const preparedRules = new WeakMap<RegExp, Map<string | null, Prepared>>();
+
+function prepare(regex: RegExp, template: string | null): Prepared {
+  let byTemplate = preparedRules.get(regex);
+  if (!byTemplate) preparedRules.set(regex, (byTemplate = new Map()));
+  let prepared = byTemplate.get(template);
+  if (!prepared) {
+    const flags = regex.flags.replace(/[gy]/g, '');
+    prepared = { search: new RegExp(regex.source, flags + 'g') };
+    if (template !== null) {
+      const groups = new RegExp(`${regex.source}|`, flags).exec('')!.length - 1;
+      prepared.parts = parseTemplate(template, groups);
+    }
+    byTemplate.set(template, prepared);
+  }
+  return prepared;
+}
+
 /** One rule's state over a stream of text. */
 export class RuleStage {
   private readonly regex: RegExp;
@@ -97,14 +123,13 @@ export class RuleStage {
     const flags = rule.regex.flags;
     this.once = !flags.includes('g');
     this.unicode = flags.includes('u') || flags.includes('v');
-    // Sticky matching has no meaning across a stream that is searched from a window.
-    this.regex = new RegExp(rule.regex.source, flags.replace(/[gy]/g, '') + 'g');
     const { replace, then } = rule;
+    const prepared = prepare(rule.regex, typeof replace === 'string' ? replace : null);
+    this.regex = prepared.search;
     let replacer: (match: RegExpExecArray, text: string) => string;
     if (typeof replace === 'function') replacer = (match) => replace(match);
     else {
-      const groups = new RegExp(`${rule.regex.source}|`, flags.replace(/[gy]/g, '')).exec('')!.length - 1;
-      const parts = parseTemplate(replace, groups);
+      const parts = prepared.parts!;
       replacer = (match, text) => expand(parts, match, text);
     }
     this.replacer = then ? (match, text) => then(replacer(match, text)) : replacer;
