@@ -1,11 +1,11 @@
-// mapUrl without the URL parser for the values pages are made of. Parsing a URL costs
-// ~2 µs in workerd; a page with 2,000 links spent most of its rewrite time there. Values
-// the parser would keep byte for byte (lower-case host, no default port, no dot segments,
-// nothing it percent-encodes) are mapped by string operations; anything else goes to
-// mapUrl, so the result is always exactly mapUrl's.
+// mapUrl's engine: the URL parser's answer without the parser for the values pages are made
+// of. Parsing a URL costs ~2 µs in workerd; a page with 2,000 links spent most of its
+// rewrite time there. Values the parser would keep byte for byte (lower-case host, no
+// default port, no dot segments, nothing it percent-encodes) are mapped by string
+// operations; anything else goes to mapUrlParsed, so the result is always exactly its.
 import type { Route } from '../config/compile.ts';
 import { gatewayPathFor, prefixMatches } from '../url.ts';
-import { mapUrl, type LinkTable } from './links.ts';
+import { mapUrlParsed, SCHEME, type LinkTable } from './links.ts';
 
 interface KnownOrigin {
   /** `http://host:port` */
@@ -54,16 +54,10 @@ const PLAIN_AUTHORITY = /^[a-z0-9.-]+(?::[1-9][0-9]{0,4})?$/;
 // but the canonical dotted quad.
 const NUMERIC_LAST_LABEL = /(?:^|\.)(?:[0-9]+|0x[0-9a-f]*)\.?(?::|$)/;
 const CANONICAL_IPV4 = /^(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.){3}(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?::|$)/;
-const SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*:/;
-
-/** Same contract and result as mapUrl(value, base, table). */
-export function fastMapUrl(value: string, base: URL, table: LinkTable): string | null {
-  return urlMapper(table)(value, base);
-}
 
 const mappers = new WeakMap<LinkTable, (value: string, base: URL) => string | null>();
 
-/** fastMapUrl bound to one table: what a rewriter calls per attribute. */
+/** The mapper for one table: what mapUrl and the rewriters call per value. */
 export function urlMapper(table: LinkTable): (value: string, base: URL) => string | null {
   let mapper = mappers.get(table);
   if (!mapper) {
@@ -77,8 +71,8 @@ export function urlMapper(table: LinkTable): (value: string, base: URL) => strin
 function mapWith(origins: KnownOrigin[], value: string, base: URL, table: LinkTable): string | null {
   const first = value.charCodeAt(0);
   const last = value.charCodeAt(value.length - 1);
-  // Edge spaces and controls are trimmed by mapUrl: rare, so let it.
-  if (!(first > 32) || !(last > 32)) return value === '' ? null : mapUrl(value, base, table);
+  // Edge spaces and controls are trimmed by the parser path: rare, so let it.
+  if (!(first > 32) || !(last > 32)) return value === '' ? null : mapUrlParsed(value, base, table);
 
   // The common case first: a link to a configured origin, spelled as the origin is.
   if (first === 104 /* h */) {
@@ -97,23 +91,23 @@ function mapWith(origins: KnownOrigin[], value: string, base: URL, table: LinkTa
     const second = value.charCodeAt(1);
     if (second === 47 /* / */) {
       // protocol-relative: the scheme is the base's
-      if (base.protocol !== 'http:' && base.protocol !== 'https:') return mapUrl(value, base, table);
+      if (base.protocol !== 'http:' && base.protocol !== 'https:') return mapUrlParsed(value, base, table);
       return absolute(value, 2, base.protocol.length, base.protocol + value, base, table);
     }
-    if (second === 92 /* \ */) return mapUrl(value, base, table);
+    if (second === 92 /* \ */) return mapUrlParsed(value, base, table);
     const origin = base.origin;
     const known = origins.find((candidate) => candidate.origin === origin);
     return known ? mapRest(known, value, base, table, value) : null;
   }
-  if (first === 92 /* \ */) return mapUrl(value, base, table);
+  if (first === 92 /* \ */) return mapUrlParsed(value, base, table);
   if (first === 104 /* h */) {
     if (value.startsWith('http://')) return absolute(value, 7, 5, value, base, table);
     if (value.startsWith('https://')) return absolute(value, 8, 6, value, base, table);
   }
   if (!SCHEME.test(value)) return null;
   const scheme = value.slice(0, 6).toLowerCase();
-  // Only http(s) URLs can point at an origin; odd spellings of those are mapUrl's to judge.
-  return scheme.startsWith('http:') || scheme === 'https:' ? mapUrl(value, base, table) : null;
+  // Only http(s) URLs can point at an origin; odd spellings of those are the parser's to judge.
+  return scheme.startsWith('http:') || scheme === 'https:' ? mapUrlParsed(value, base, table) : null;
 }
 
 /**
@@ -128,13 +122,13 @@ function absolute(value: string, authorityStart: number, schemeLength: number, u
     end++;
   }
   const authority = value.slice(authorityStart, end);
-  if (!PLAIN_AUTHORITY.test(authority)) return mapUrl(value, base, table);
-  if (NUMERIC_LAST_LABEL.test(authority) && !CANONICAL_IPV4.test(authority)) return mapUrl(value, base, table);
+  if (!PLAIN_AUTHORITY.test(authority)) return mapUrlParsed(value, base, table);
+  if (NUMERIC_LAST_LABEL.test(authority) && !CANONICAL_IPV4.test(authority)) return mapUrlParsed(value, base, table);
   const scheme = url.slice(0, schemeLength);
   const colon = authority.indexOf(':');
   if (colon !== -1) {
     const port = authority.slice(colon + 1);
-    if ((scheme === 'http:' && port === '80') || (scheme === 'https:' && port === '443')) return mapUrl(value, base, table);
+    if ((scheme === 'http:' && port === '80') || (scheme === 'https:' && port === '443')) return mapUrlParsed(value, base, table);
   }
   const origin = `${scheme}//${authority}`;
   const known = knownOrigins(table).find((candidate) => candidate.origin === origin);
@@ -143,13 +137,13 @@ function absolute(value: string, authorityStart: number, schemeLength: number, u
 
 /** `rest`: path, query and fragment as written. */
 function mapRest(known: KnownOrigin, rest: string, base: URL, table: LinkTable, value: string): string | null {
-  if (!PLAIN_REST.test(rest)) return mapUrl(value, base, table);
+  if (!PLAIN_REST.test(rest)) return mapUrlParsed(value, base, table);
   let hashAt = rest.indexOf('#');
   if (hashAt === -1) hashAt = rest.length;
   let queryAt = rest.indexOf('?');
   if (queryAt === -1 || queryAt > hashAt) queryAt = hashAt;
   const pathname = rest.slice(0, queryAt) || '/';
-  if (DOT_SEGMENT.test(pathname)) return mapUrl(value, base, table);
+  if (DOT_SEGMENT.test(pathname)) return mapUrlParsed(value, base, table);
   // URL.search and URL.hash are '' for a bare '?' or '#'.
   const search = hashAt - queryAt > 1 ? rest.slice(queryAt, hashAt) : '';
   const hash = rest.length - hashAt > 1 ? rest.slice(hashAt) : '';

@@ -2,7 +2,8 @@
 // origin, and what gateway path replaces it. Shared by the HTMLRewriter handlers, the CSS
 // stream and any faster rewriter, so they all produce the same output.
 import type { Gateway, Route } from '../config/compile.ts';
-import { DEFAULT_PORTS, gatewayPathFor } from '../url.ts';
+import { gatewayPathFor } from '../url.ts';
+import { urlMapper } from './fast-url.ts';
 
 export interface LinkTable {
   routes: readonly Route[];
@@ -36,7 +37,7 @@ export function markGatewayPath(replaced: string): string {
   return replaced.charCodeAt(0) === 47 && replaced.charCodeAt(1) !== 47 && replaced.charCodeAt(1) !== 92 ? SUBSTITUTED + replaced : replaced;
 }
 
-const SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*:/;
+export const SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*:/;
 // What the URL parser strips from both ends of an attribute value (C0 controls and space).
 const EDGE_SPACE = /^[\u0000-\u0020]+|[\u0000-\u0020]+$/g;
 
@@ -49,12 +50,8 @@ const EDGE_SPACE = /^[\u0000-\u0020]+|[\u0000-\u0020]+$/g;
  * paths a substitution wrote (marked with SUBSTITUTED).
  */
 export function mapUrl(value: string, base: URL, table: LinkTable): string | null {
-  if (value.includes(SUBSTITUTED)) return null;
-  const trimmed = value.charCodeAt(0) <= 32 || value.charCodeAt(value.length - 1) <= 32 ? value.replace(EDGE_SPACE, '') : value;
-  const parts = simpleParts(trimmed, base, table.origins);
-  if (parts) return gatewayPathFor(parts, table.routes);
-  if (parts === false) return null;
-  return mapUrlParsed(trimmed, base, table);
+  // By string for the plain values pages are made of; anything else through the parser.
+  return urlMapper(table)(value, base);
 }
 
 /** The same as mapUrl, always through the URL parser: the reference the fast path must equal. */
@@ -78,63 +75,6 @@ export function mapUrlParsed(value: string, base: URL, table: LinkTable): string
   }
   if (!table.origins.has(url.origin)) return null;
   return gatewayPathFor(url, table.routes);
-}
-
-type UrlParts = Pick<URL, 'origin' | 'pathname' | 'search' | 'hash'>;
-
-// Values the URL parser would serialize unchanged: no dot segments, backslashes, quotes,
-// spaces, controls or non-ASCII (those are left to the parser itself).
-const SIMPLE_REST = /^(\/[A-Za-z0-9\-._~!$&()*+,;=:@%/]*)?(\?[A-Za-z0-9\-._~!$&()*+,;=:@%/?]*)?(#[A-Za-z0-9\-._~!$&()*+,;=:@%/?#]*)?$/;
-const DOT_SEGMENT = /\/\.{1,2}(?:\/|$)|\/%2e|\.%2e/i;
-const ABSOLUTE = /^(?:([A-Za-z][A-Za-z0-9+.-]*):)?\/\/([A-Za-z0-9.-]+)(?::(\d{1,5}))?(?=[/?#]|$)/;
-const CANONICAL_IPV4 = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
-// A host the URL parser would read as an IPv4 address in some other notation.
-const NUMERIC_HOST = /(?:^|\.)(?:\d+|0x[0-9a-f]*)\.?$/i;
-
-/**
- * The parts of an http(s), protocol-relative or root-relative value at a configured
- * origin, without the URL parser, when the value is plain enough for that to give the
- * same result. False: not a URL this rewrites (null from mapUrl); undefined: ask the parser.
- */
-function simpleParts(value: string, base: URL, origins: ReadonlySet<string>): UrlParts | false | undefined {
-  let origin: string;
-  let rest: string;
-  const c0 = value.charCodeAt(0);
-  const c1 = value.charCodeAt(1);
-  if (c0 === 47 /* / */ && c1 !== 47 && c1 !== 92) {
-    origin = base.origin;
-    rest = value;
-  } else {
-    // Path-relative, query- or fragment-only: already right against the gateway page.
-    if (c0 !== 47 && c0 !== 92 && !SCHEME.test(value)) return false;
-    const match = ABSOLUTE.exec(value);
-    if (!match) return undefined;
-    const [whole, rawScheme, rawHost, rawPort] = match;
-    const scheme = rawScheme === undefined ? base.protocol : `${rawScheme.toLowerCase()}:`;
-    if (scheme !== 'http:' && scheme !== 'https:') return rawScheme === undefined ? undefined : false;
-    const host = rawHost!.toLowerCase();
-    if (host.startsWith('.') || host.includes('..')) return undefined;
-    if (NUMERIC_HOST.test(host) && !CANONICAL_IPV4.test(host)) return undefined;
-    let port = '';
-    if (rawPort !== undefined) {
-      const number = Number(rawPort);
-      if (number > 65535) return undefined;
-      if (String(number) !== DEFAULT_PORTS[scheme]) port = `:${number}`;
-    }
-    origin = `${scheme}//${host}${port}`;
-    rest = value.slice(whole.length);
-  }
-  // The authority ends at / ? # or the end, so nothing after it can change the origin.
-  if (!origins.has(origin)) return false;
-  const parts = SIMPLE_REST.exec(rest);
-  if (!parts || DOT_SEGMENT.test(parts[1] ?? '')) return undefined;
-  const [, pathname, search, hash] = parts;
-  return {
-    origin,
-    pathname: pathname || '/',
-    search: search && search.length > 1 ? search : '',
-    hash: hash && hash.length > 1 ? hash : '',
-  };
 }
 
 /**
