@@ -3,14 +3,13 @@
 // reporting medians. Not part of `npm test`: it takes minutes and asserts nothing.
 import { fork, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { build as esbuild } from 'esbuild';
 import { serve, type Served } from '../scripts/serve.ts';
-import { build, ROOT } from '../scripts/workerd.ts';
+import { build, freePort, ROOT, WORKERD_BUNDLE } from '../scripts/workerd.ts';
 import { download, hasCommand, median, unloadedTtfb, wrk, type LoadResult, type StreamResult } from './measure.ts';
 import { nginxBinary, originConfig, proxyConfig, startNginx, type Nginx } from './nginx.ts';
 import { PATHS, writeOriginFiles } from './origin.ts';
@@ -198,15 +197,9 @@ async function checkOutputs(
 async function buildWithReferenceRewriter(outDir: string): Promise<string> {
   const outfile = join(outDir, 'index.js');
   await esbuild({
+    ...WORKERD_BUNDLE,
     entryPoints: [join(ROOT, 'src/index.ts')],
-    bundle: true,
-    format: 'esm',
-    platform: 'neutral',
-    conditions: ['workerd', 'worker', 'browser'],
-    mainFields: ['module', 'main'],
-    external: ['cloudflare:*', 'node:*'],
     outfile,
-    logLevel: 'warning',
     plugins: [
       {
         name: 'reference-rewriter',
@@ -247,16 +240,6 @@ async function nodeOrigin(root: string, port: number): Promise<Server> {
   };
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function medianLoad(runs: LoadResult[]): LoadResult {
   return {

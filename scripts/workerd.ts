@@ -2,6 +2,8 @@
 // Shared by `npm run serve` and the test suite, so tests exercise what serve runs.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import type { BuildOptions } from 'esbuild';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -163,3 +165,26 @@ export function startWorkerd(options: WorkerdOptions, extraArgs: string[] = []):
     child.once('exit', (code) => reject(new Error(`workerd exited (${code}) before listening:\n${stderr}`)));
   });
 }
+
+/** A port free right now on 127.0.0.1 (nothing listens on it once this resolves). */
+export function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+/** esbuild options that bundle a module for workerd the way wrangler does. */
+export const WORKERD_BUNDLE: BuildOptions = {
+  bundle: true,
+  format: 'esm',
+  platform: 'neutral',
+  conditions: ['workerd', 'worker', 'browser'],
+  mainFields: ['module', 'main'],
+  external: ['cloudflare:*', 'node:*'],
+  logLevel: 'warning',
+};

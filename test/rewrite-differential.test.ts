@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, startWorkerd, type RunningWorkerd } from '../scripts/workerd.ts';
+import { ROOT, startWorkerd, WORKERD_BUNDLE, type RunningWorkerd } from '../scripts/workerd.ts';
 import { EDGE_CASES, generatePage, mutatePage, PAGE_URL, random, ROUTES } from './support/html-pages.ts';
 import type { RewriteCase, RewriteResult } from './support/rewrite-worker.ts';
 
@@ -16,17 +16,7 @@ let dir: string;
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'switchyard-rewrite-'));
   const outfile = join(dir, 'rewrite-worker.js');
-  // Bundled the way wrangler bundles for workerd.
-  await build({
-    entryPoints: [join(ROOT, 'test/support/rewrite-worker.ts')],
-    bundle: true,
-    format: 'esm',
-    platform: 'neutral',
-    conditions: ['workerd', 'worker', 'browser'],
-    mainFields: ['module', 'main'],
-    outfile,
-    logLevel: 'warning',
-  });
+  await build({ ...WORKERD_BUNDLE, entryPoints: [join(ROOT, 'test/support/rewrite-worker.ts')], outfile });
   worker = await startWorkerd({ script: outfile });
 });
 afterAll(async () => {

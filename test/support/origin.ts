@@ -59,10 +59,4 @@ export const echo: Handler = async (req, res) => {
 };
 
 /** A port nothing listens on. */
-export async function closedPort(): Promise<number> {
-  const server = http.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+export { freePort as closedPort } from '../../scripts/workerd.ts';

@@ -2,10 +2,9 @@
 // src/index.ts, with ROUTES, vars, secrets (.dev.vars) and [[ratelimits]] of the test's own.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { compatibility, ROOT } from '../../../scripts/workerd.ts';
+import { compatibility, freePort, ROOT } from '../../../scripts/workerd.ts';
 
 export interface RateLimitBinding {
   /** binding name, as a route's `rateLimit.binding` names it */
@@ -74,16 +73,7 @@ function gatewayId(routes: unknown): string {
   }
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freePort };
 
 /** Starts `wrangler dev` on 127.0.0.1 and resolves once it answers HTTP. */
 export async function startWranglerDev(options: WranglerDevOptions = {}): Promise<WranglerDev> {
