@@ -73,33 +73,48 @@ const REPLACED_UPSTREAM: ReadonlySet<string> = new Set(['host', 'forwarded', 'x-
  * ours are set afresh, and the route's own set/remove rules apply last.
  */
 export function upstreamRequestHeaders(incoming: Headers, context: ForwardContext, ops: HeaderOps): Headers {
-  const upgrade = isWebSocketUpgrade(incoming);
-  const named = connectionNamed(incoming);
-  // One pass that copies what may go on, rather than a copy and a dozen deletes.
-  const headers = new Headers();
-  for (const [name, value] of incoming) {
-    const hop = HOP_BY_HOP.has(name) || named?.has(name);
-    if (hop && !(upgrade && (name === 'upgrade' || name === 'connection'))) continue;
-    if (REPLACED_UPSTREAM.has(name) || name.startsWith('x-forwarded-') || name.startsWith('cf-')) continue;
-    headers.append(name, value);
+  // One read of the client's headers and one Headers built from plain pairs: every get,
+  // set or append is a call into the runtime, and this runs on every request.
+  const entries = [...incoming];
+  let connection: string | null = null;
+  let upgrade: string | null = null;
+  let acceptEncoding: string | null = null;
+  let via: string | null = null;
+  let cdnLoop = '';
+  for (const [name, value] of entries) {
+    if (name === 'connection') connection = value;
+    else if (name === 'upgrade') upgrade = value;
+    else if (name === 'accept-encoding') acceptEncoding = value;
+    else if (name === 'via') via = value;
+    else if (name === 'cdn-loop') cdnLoop = value;
   }
-  const encoding = filterAcceptEncoding(incoming.get('accept-encoding'));
-  if (encoding) headers.set('accept-encoding', encoding);
+  const webSocket = upgrade?.toLowerCase() === 'websocket';
+  const named = connection ? new Set(connection.split(',').map((name) => name.trim().toLowerCase())) : null;
+  const pairs: [string, string][] = [];
+  for (const entry of entries) {
+    const name = entry[0];
+    const hop = HOP_BY_HOP.has(name) || named?.has(name);
+    if (hop && !(webSocket && (name === 'upgrade' || name === 'connection'))) continue;
+    if (REPLACED_UPSTREAM.has(name) || name.startsWith('x-forwarded-') || name.startsWith('cf-')) continue;
+    pairs.push(entry);
+  }
+  const encoding = filterAcceptEncoding(acceptEncoding);
+  if (encoding) pairs.push(['accept-encoding', encoding]);
 
-  if (context.clientIp) headers.set('x-forwarded-for', context.clientIp);
-  headers.set('x-forwarded-proto', context.proto);
-  headers.set('x-forwarded-host', context.clientHost);
-  if (context.prefix) headers.set('x-forwarded-prefix', context.prefix);
-  const via = incoming.get('via');
-  headers.set('via', via ? `${via}, 1.1 ${context.gatewayId}` : `1.1 ${context.gatewayId}`);
+  if (context.clientIp) pairs.push(['x-forwarded-for', context.clientIp]);
+  pairs.push(['x-forwarded-proto', context.proto], ['x-forwarded-host', context.clientHost]);
+  if (context.prefix) pairs.push(['x-forwarded-prefix', context.prefix]);
+  pairs.push(['via', via ? `${via}, 1.1 ${context.gatewayId}` : `1.1 ${context.gatewayId}`]);
   // Other CDNs' entries stay (RFC 8586); Cloudflare adds and checks its own.
-  const loops = (incoming.get('cdn-loop') ?? '')
+  const loops = cdnLoop
     .split(',')
     .map((item) => item.trim())
     .filter((item) => item && !/^cloudflare\b/i.test(item));
-  headers.set('cdn-loop', [...loops, context.gatewayId].join(', '));
+  loops.push(context.gatewayId);
+  pairs.push(['cdn-loop', loops.join(', ')]);
 
-  applyHeaderOps(headers, ops);
+  const headers = new Headers(pairs);
+  if (ops.remove.length || ops.set.length) applyHeaderOps(headers, ops);
   return headers;
 }
 

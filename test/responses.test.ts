@@ -31,6 +31,9 @@ beforeAll(async () => {
       case '/v1/hop':
         res.writeHead(200, { connection: 'x-upstream-hop', 'x-upstream-hop': '1', 'keep-alive': 'timeout=5', 'alt-svc': 'h3=":443"', server: 'origin/1.0', 'x-kept': 'yes' });
         return res.end('ok');
+      case '/v1/keepalive':
+        res.writeHead(200, { connection: 'keep-alive', 'keep-alive': 'timeout=5', 'x-kept': 'yes' });
+        return res.end('ok');
       case '/v1/gzip': {
         if (!/gzip/.test(req.headers['accept-encoding'] ?? '')) return res.end(page);
         const gz = gzipSync(page);
@@ -61,6 +64,8 @@ beforeAll(async () => {
         { path: '/login', origin: login.url },
         { path: '/failover', origins: [`http://127.0.0.1:${down}`, `${api.url}/v1`] },
         { path: '/keephost', origin: `${api.url}/v1`, preserveHost: true },
+        // No header rules: responses take the no-copy path whenever they can.
+        { path: '/plain', origin: `${api.url}/v1` },
       ],
     },
     // A short request-side value ("on") must not make the gateway drop ordinary headers holding it.
@@ -132,6 +137,17 @@ describe('header rules', () => {
     expect(res.headers['alt-svc']).toBeUndefined();
     expect(res.headers['keep-alive']).not.toBe('timeout=5');
     expect(res.headers['x-kept']).toBe('yes');
+  });
+
+  it('strips hop-by-hop headers on routes without header rules too', async () => {
+    const [named, plain] = await Promise.all([request(gateway.url, '/plain/hop'), request(gateway.url, '/plain/keepalive')]);
+    expect(named.headers['x-upstream-hop']).toBeUndefined();
+    expect(named.headers['alt-svc']).toBeUndefined();
+    expect(named.headers['x-kept']).toBe('yes');
+    // Left to the runtime, which never forwards these.
+    expect(plain.headers['keep-alive']).not.toBe('timeout=5');
+    expect(plain.headers['x-kept']).toBe('yes');
+    expect(plain.text).toBe('ok');
   });
 
   it('keeps response headers that merely contain a short injected value or a response-side one', async () => {

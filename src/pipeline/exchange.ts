@@ -19,6 +19,8 @@ export interface Exchange {
   /** set by forward: the upstream and exact URL that answered */
   upstream?: Upstream;
   upstreamUrl?: string;
+  /** set by guard when it may cut off the request body: aborts the upstream fetch */
+  abort?: AbortSignal;
   /** set when the request body was cut off mid-stream (e.g. over access.maxBodyBytes): the answer instead of a 502 */
   bodyError?: GatewayError;
 }

@@ -60,12 +60,12 @@ async function checkAccess(exchange: Exchange, access: AccessPolicy): Promise<Ga
       // An errored body stream can reach the origin as a clean, truncated end: abort the upstream
       // fetch (forward follows this signal) before erroring, so the origin sees a dropped upload.
       const cutoff = new AbortController();
-      request.signal?.addEventListener('abort', () => cutoff.abort());
       const body = limitBody(request.body, limit, () => {
         exchange.bodyError = tooLarge(limit, route.path);
         cutoff.abort();
       });
-      exchange.request = new Request(request.url, { method: request.method, headers: request.headers, body, signal: cutoff.signal, redirect: 'manual' });
+      exchange.request = new Request(request.url, { method: request.method, headers: request.headers, body, redirect: 'manual' });
+      exchange.abort = cutoff.signal;
     }
   }
   return null;
