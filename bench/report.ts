@@ -1,11 +1,12 @@
 // Turns the bench's medians into the tables the README quotes (Markdown) and a JSON record.
 import type { LoadResult, StreamResult } from './measure.ts';
 
-export type Target = 'direct' | 'nginx' | 'bare' | 'switchyard' | 'reference';
+export type Target = 'direct' | 'nginx' | 'bare' | 'hono' | 'switchyard' | 'reference';
 export const TARGET_NAMES: Record<Target, string> = {
   direct: 'direct (origin)',
   nginx: 'nginx proxy',
   bare: 'bare Worker',
+  hono: 'bare Hono Worker',
   switchyard: 'switchyard',
   reference: 'switchyard with HTMLRewriter',
 };
@@ -28,7 +29,7 @@ export const LOAD_CASES: Record<string, string> = {
   links: '~110 KB page, 2,000 links rewritten',
 };
 
-const TARGETS: Target[] = ['direct', 'nginx', 'bare', 'switchyard', 'reference'];
+const TARGETS: Target[] = ['direct', 'nginx', 'bare', 'hono', 'switchyard', 'reference'];
 
 const int = (n: number | undefined) => (n === undefined || Number.isNaN(n) ? '–' : Math.round(n).toLocaleString('en-US'));
 const fixed = (n: number | undefined | null, digits = 2) => (n === undefined || n === null || Number.isNaN(n) ? '–' : n.toFixed(digits));
@@ -38,29 +39,34 @@ export function markdown(results: Results): string {
   const lines: string[] = [];
   const { load, stream, ttfb } = results;
   lines.push(`Median of ${results.environment.reps} interleaved runs, ${results.date}. ${results.environment.machine}.`, '');
-  lines.push('| case | direct | nginx | bare Worker | switchyard | switchyard ÷ bare | switchyard ÷ nginx |');
-  lines.push('|---|---|---|---|---|---|---|');
+  // The issue's pass-through targets are ratios to a bare Hono Worker; the Worker with no
+  // framework shows what Hono itself costs.
+  lines.push('| case | direct | nginx | bare Worker | bare Hono Worker | switchyard | switchyard ÷ bare Hono | switchyard ÷ bare | switchyard ÷ nginx |');
+  lines.push('|---|---|---|---|---|---|---|---|---|');
   for (const [key, label] of Object.entries(LOAD_CASES)) {
     const row = load[key];
     if (!row) continue;
     const nginxLabel = key === 'links' && row.nginx ? `${int(row.nginx.rps)} (sub_filter)` : int(row.nginx?.rps);
     lines.push(
-      `| ${label}, req/s | ${int(row.direct?.rps)} | ${nginxLabel} | ${int(row.bare?.rps)} | **${int(row.switchyard?.rps)}** | ${ratio(row.switchyard?.rps, row.bare?.rps)} | ${ratio(row.switchyard?.rps, row.nginx?.rps)} |`,
+      `| ${label}, req/s | ${int(row.direct?.rps)} | ${nginxLabel} | ${int(row.bare?.rps)} | ${int(row.hono?.rps)} | **${int(row.switchyard?.rps)}** | ${ratio(row.switchyard?.rps, row.hono?.rps)} | ${ratio(row.switchyard?.rps, row.bare?.rps)} | ${ratio(row.switchyard?.rps, row.nginx?.rps)} |`,
     );
     if (row.reference) {
-      lines.push(`| same page, links rewritten with HTMLRewriter (before), req/s | – | | – | ${int(row.reference.rps)} | | ${ratio(row.reference.rps, row.nginx?.rps)} |`);
+      lines.push(`| same page, links rewritten with HTMLRewriter (before), req/s | – | | – | – | ${int(row.reference.rps)} | | | ${ratio(row.reference.rps, row.nginx?.rps)} |`);
     }
   }
   if (Object.keys(stream).length) {
     lines.push(
-      `| 1 GiB stream, MB/s | ${int(stream.direct?.mbPerSecond)} | ${int(stream.nginx?.mbPerSecond)} | ${int(stream.bare?.mbPerSecond)} | **${int(stream.switchyard?.mbPerSecond)}** | ${ratio(stream.switchyard?.mbPerSecond, stream.bare?.mbPerSecond)} | ${ratio(stream.switchyard?.mbPerSecond, stream.nginx?.mbPerSecond)} |`,
+      `| 1 GiB stream, MB/s | ${int(stream.direct?.mbPerSecond)} | ${int(stream.nginx?.mbPerSecond)} | ${int(stream.bare?.mbPerSecond)} | ${int(stream.hono?.mbPerSecond)} | **${int(stream.switchyard?.mbPerSecond)}** | ${ratio(stream.switchyard?.mbPerSecond, stream.hono?.mbPerSecond)} | ${ratio(stream.switchyard?.mbPerSecond, stream.bare?.mbPerSecond)} | ${ratio(stream.switchyard?.mbPerSecond, stream.nginx?.mbPerSecond)} |`,
     );
     const mb = (s: StreamResult | undefined) => (s?.rssGrowth == null ? '–' : `+${fixed(s.rssGrowth / 2 ** 20, 1)} MB`);
-    lines.push(`| 1 GiB stream, peak RSS growth | – | ${mb(stream.nginx)} | ${mb(stream.bare)} | **${mb(stream.switchyard)}** | | |`);
+    lines.push(`| 1 GiB stream, peak RSS growth | – | ${mb(stream.nginx)} | ${mb(stream.bare)} | ${mb(stream.hono)} | **${mb(stream.switchyard)}** | | | |`);
   }
   if (Object.keys(ttfb).length) {
-    const delta = ttfb.switchyard !== undefined && ttfb.bare !== undefined ? `${ttfb.switchyard - ttfb.bare >= 0 ? '+' : ''}${fixed(ttfb.switchyard - ttfb.bare, 3)} ms` : '–';
-    lines.push(`| unloaded 1 KB, time to first byte, ms | ${fixed(ttfb.direct, 3)} | ${fixed(ttfb.nginx, 3)} | ${fixed(ttfb.bare, 3)} | **${fixed(ttfb.switchyard, 3)}** | ${delta} | |`);
+    const delta = (baseline: number | undefined) =>
+      ttfb.switchyard !== undefined && baseline !== undefined ? `${ttfb.switchyard - baseline >= 0 ? '+' : ''}${fixed(ttfb.switchyard - baseline, 3)} ms` : '–';
+    lines.push(
+      `| unloaded 1 KB, time to first byte, ms | ${fixed(ttfb.direct, 3)} | ${fixed(ttfb.nginx, 3)} | ${fixed(ttfb.bare, 3)} | ${fixed(ttfb.hono, 3)} | **${fixed(ttfb.switchyard, 3)}** | ${delta(ttfb.hono)} | ${delta(ttfb.bare)} | |`,
+    );
   }
 
   lines.push('', 'Latency under load (p50 / p99, ms) and server CPU per request (µs, all of its processes):', '');

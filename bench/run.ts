@@ -80,6 +80,10 @@ async function main(): Promise<void> {
     servers.push(switchyard);
     const bare = served(await serve({ port: 0, processes, bundle: join(ROOT, 'bench/bare-worker.js'), bindings: { ORIGIN: origin } }));
     servers.push(bare);
+    const honoBundle = join(dir, 'hono', 'index.js');
+    await esbuild({ ...WORKERD_BUNDLE, entryPoints: [join(ROOT, 'bench/bare-hono-worker.ts')], outfile: honoBundle });
+    const hono = served(await serve({ port: 0, processes, bundle: honoBundle, bindings: { ORIGIN: origin } }));
+    servers.push(hono);
     // The same gateway with the HTMLRewriter link rewriter (the reference the fast one is
     // tested against), to show in one run what the fast one gains.
     const referenceBundle = await buildWithReferenceRewriter(join(dir, 'reference'));
@@ -91,11 +95,11 @@ async function main(): Promise<void> {
       proxy = await nginxServer(nginx, join(dir, 'nginx-proxy'), proxyConfig(join(dir, 'nginx-proxy'), origin, port), port);
       servers.push(proxy);
     }
-    const targets: Partial<Record<Target, Server>> = { direct, nginx: proxy, bare, switchyard, reference };
+    const targets: Partial<Record<Target, Server>> = { direct, nginx: proxy, bare, hono, switchyard, reference };
 
     const urls: Record<string, Partial<Record<Target, string>>> = {
-      json: { direct: PATHS.json, nginx: PATHS.json, bare: PATHS.json, switchyard: PATHS.json },
-      html: { direct: PATHS.html, nginx: PATHS.html, bare: PATHS.html, switchyard: PATHS.html },
+      json: { direct: PATHS.json, nginx: PATHS.json, bare: PATHS.json, hono: PATHS.json, switchyard: PATHS.json },
+      html: { direct: PATHS.html, nginx: PATHS.html, bare: PATHS.html, hono: PATHS.html, switchyard: PATHS.html },
       links: { nginx: `/site${PATHS.links}`, switchyard: `/site${PATHS.links}`, reference: `/site${PATHS.links}` },
     };
     await checkOutputs(targets, urls, origin, checks);

@@ -28,13 +28,13 @@ export function rewriteHtml(body: ReadableStream, contentType: string, documentU
   // ignoreBOM: keep a byte order mark in the text, so it is written back like every other byte.
   const decoder = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
   const encoder = new TextEncoder();
-  const reader = (body as ReadableStream<Uint8Array>).getReader();
+  const read = chunkReader(body);
   // A pulling stream rather than pipeThrough(TransformStream): fewer promise hops per chunk,
   // which in workerd cost as much as tokenizing a 4 KB chunk.
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
       for (;;) {
-        const { done, value } = await reader.read();
+        const { done, value } = await read.next();
         if (done) {
           const out = tokenizer.write(decoder.decode(), true);
           if (out) controller.enqueue(encoder.encode(out));
@@ -46,9 +46,38 @@ export function rewriteHtml(body: ReadableStream, contentType: string, documentU
       }
     },
     cancel(reason) {
-      return reader.cancel(reason);
+      return read.cancel(reason);
     },
   });
+}
+
+const READ_BYTES = 64 * 1024;
+
+/**
+ * Reads `body` in chunks as large as have arrived, up to 64 KiB. A fetched body's default
+ * reader hands out 4 KiB at a time, and in workerd each chunk costs about as much CPU in
+ * promises and stream plumbing as tokenizing it (a 110 KB page: 29 chunks, ~2.5 ms of
+ * CPU, against 2 chunks read into one buffer). Each chunk is decoded before the next read,
+ * so the one buffer is reused.
+ */
+function chunkReader(body: ReadableStream): { next(): Promise<ReadableStreamReadResult<Uint8Array>>; cancel(reason: unknown): Promise<void> } {
+  let byob: ReadableStreamBYOBReader | undefined;
+  try {
+    byob = body.getReader({ mode: 'byob' });
+  } catch {
+    // Not a byte stream (the output of a substitution stage): its chunks are what they are.
+    const reader = (body as ReadableStream<Uint8Array>).getReader();
+    return { next: () => reader.read(), cancel: (reason) => reader.cancel(reason) };
+  }
+  let buffer = new ArrayBuffer(READ_BYTES);
+  return {
+    async next() {
+      const result = await byob.read(new Uint8Array(buffer));
+      if (result.value) buffer = result.value.buffer;
+      return result as ReadableStreamReadResult<Uint8Array>;
+    },
+    cancel: (reason) => byob.cancel(reason),
+  };
 }
 
 function isUtf8(contentType: string): boolean {
