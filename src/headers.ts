@@ -30,7 +30,8 @@ export function stripHopByHop(headers: Headers): void {
 
 /** Whether a request's body is forwarded (GET and HEAD never carry one upstream). */
 export function carriesBody(request: Request): request is Request & { body: ReadableStream<Uint8Array> } {
-  return request.body !== null && request.method !== 'GET' && request.method !== 'HEAD';
+  // The method first: reading `body` makes the runtime build a stream object.
+  return request.method !== 'GET' && request.method !== 'HEAD' && request.body !== null;
 }
 
 export function isWebSocketUpgrade(headers: Headers): boolean {

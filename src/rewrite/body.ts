@@ -72,8 +72,9 @@ export function textRules(route: Route, mime: string, documentUrl: URL, exchange
 
 /** Whether this route could change this response's body at all (cheap: no streams built). */
 export function mayRewriteBody(route: Route, method: string, upstream: Response, mime: string): boolean {
-  if (!upstream.body || !mime || !bodyRewritable(method, upstream.status, upstream.headers)) return false;
-  return route.substitutions.length > 0 || (route.rewriteLinks && (HTML_TYPES.has(mime) || mime === 'text/css'));
+  // The route first: on a plain proxy route the response's body and headers stay untouched.
+  if (!(route.substitutions.length > 0 || (route.rewriteLinks && (HTML_TYPES.has(mime) || mime === 'text/css')))) return false;
+  return upstream.body !== null && mime !== '' && bodyRewritable(method, upstream.status, upstream.headers);
 }
 
 /**
