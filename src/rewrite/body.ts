@@ -3,6 +3,7 @@
 import type { Route } from '../config/compile.ts';
 import { RUNTIME_DECODES } from '../headers.ts';
 import type { Exchange } from '../pipeline/exchange.ts';
+import { largeChunks } from './chunks.ts';
 // The fast tokenizer; './html.ts' is the HTMLRewriter reference it is tested against.
 import { rewriteHtml } from './fast-html.ts';
 import { CSS_URL_PATTERN, linkTable, mapCssMatch, markGatewayPath, SUBSTITUTED } from './links.ts';
@@ -101,7 +102,7 @@ export function rewriteBody(exchange: Exchange, upstream: Response, headers: Hea
     // An HTML page may name its charset only in <meta>, as browsers look for in the first bytes.
     const stream = substitutionStream(rules, declared ?? (html ? sniffHtmlCharset : 'utf-8'));
     if (stream) {
-      body = body.pipeThrough(stream);
+      body = largeChunks(body).pipeThrough(stream);
       changed = true;
       marked = html && rules.length > 0;
       // The text is written back as UTF-8, whatever it arrived in, and the header (which

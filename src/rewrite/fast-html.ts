@@ -17,6 +17,7 @@
 // UTF-8 only (what substitutions emit and nearly every page is); other charsets go to the
 // reference rewriter. Invalid UTF-8 is repaired to U+FFFD where HTMLRewriter would keep
 // the bytes.
+import { chunkReader } from './chunks.ts';
 import { urlMapper } from './fast-url.ts';
 import { rewriteHtml as rewriteWithHTMLRewriter } from './html.ts';
 import { baseFrom, mapCss, mapRefresh, mapSrcset, SRCSET_ATTRIBUTES, URL_ATTRIBUTES, type LinkTable } from './links.ts';
@@ -49,35 +50,6 @@ export function rewriteHtml(body: ReadableStream, contentType: string, documentU
       return read.cancel(reason);
     },
   });
-}
-
-const READ_BYTES = 64 * 1024;
-
-/**
- * Reads `body` in chunks as large as have arrived, up to 64 KiB. A fetched body's default
- * reader hands out 4 KiB at a time, and in workerd each chunk costs about as much CPU in
- * promises and stream plumbing as tokenizing it (a 110 KB page: 29 chunks, ~2.5 ms of
- * CPU, against 2 chunks read into one buffer). Each chunk is decoded before the next read,
- * so the one buffer is reused.
- */
-function chunkReader(body: ReadableStream): { next(): Promise<ReadableStreamReadResult<Uint8Array>>; cancel(reason: unknown): Promise<void> } {
-  let byob: ReadableStreamBYOBReader | undefined;
-  try {
-    byob = body.getReader({ mode: 'byob' });
-  } catch {
-    // Not a byte stream (the output of a substitution stage): its chunks are what they are.
-    const reader = (body as ReadableStream<Uint8Array>).getReader();
-    return { next: () => reader.read(), cancel: (reason) => reader.cancel(reason) };
-  }
-  let buffer = new ArrayBuffer(READ_BYTES);
-  return {
-    async next() {
-      const result = await byob.read(new Uint8Array(buffer));
-      if (result.value) buffer = result.value.buffer;
-      return result as ReadableStreamReadResult<Uint8Array>;
-    },
-    cancel: (reason) => byob.cancel(reason),
-  };
 }
 
 function isUtf8(contentType: string): boolean {
