@@ -15,14 +15,13 @@ export const HOP_BY_HOP: ReadonlySet<string> = new Set([
 ]);
 
 /** The header names a `Connection` value lists (they are hop-by-hop too). */
-export function connectionNamed(headers: Headers): ReadonlySet<string> | null {
-  const value = headers.get('connection');
+export function connectionNamed(value: string | null): ReadonlySet<string> | null {
   return value ? new Set(value.split(',').map((name) => name.trim().toLowerCase())) : null;
 }
 
 /** Removes hop-by-hop headers, and those `Connection` names, in place. */
 export function stripHopByHop(headers: Headers): void {
-  const named = connectionNamed(headers);
+  const named = connectionNamed(headers.get('connection'));
   // Collected first: deleting while iterating skips entries.
   const doomed = [...headers.keys()].filter((name) => HOP_BY_HOP.has(name) || named?.has(name));
   for (const name of doomed) headers.delete(name);
@@ -32,10 +31,6 @@ export function stripHopByHop(headers: Headers): void {
 export function carriesBody(request: Request): request is Request & { body: ReadableStream<Uint8Array> } {
   // The method first: reading `body` makes the runtime build a stream object.
   return request.method !== 'GET' && request.method !== 'HEAD' && request.body !== null;
-}
-
-export function isWebSocketUpgrade(headers: Headers): boolean {
-  return headers.get('upgrade')?.toLowerCase() === 'websocket';
 }
 
 /** Encodings the runtime's fetch decodes itself; anything else would reach rewriting still encoded. */
@@ -90,7 +85,7 @@ export function upstreamRequestHeaders(incoming: Headers, context: ForwardContex
     else if (name === 'cdn-loop') cdnLoop = value;
   }
   const webSocket = upgrade?.toLowerCase() === 'websocket';
-  const named = connection ? new Set(connection.split(',').map((name) => name.trim().toLowerCase())) : null;
+  const named = connectionNamed(connection);
   const pairs: [string, string][] = [];
   for (const entry of entries) {
     const name = entry[0];

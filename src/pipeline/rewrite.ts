@@ -49,9 +49,12 @@ export function rewriteResponse(exchange: Exchange, upstream: Response): Respons
   return new Response(body, { status: upstream.status, statusText: upstream.statusText, headers });
 }
 
-/** A header this stage changes, or a Connection naming more than the runtime drops itself. */
+/** A header this stage changes, or a Connection naming one the runtime would send on. */
 function needsRewrite(headers: Headers): boolean {
   for (const name of headers.keys()) if (REWRITTEN.has(name)) return true;
-  const connection = headers.get('connection');
-  return connection !== null && !/^\s*(?:keep-alive|close)?\s*$/i.test(connection);
+  const named = connectionNamed(headers.get('connection'));
+  if (!named) return false;
+  // `close` names no header; the rest the runtime drops anyway.
+  for (const name of named) if (name && name !== 'close' && !RUNTIME_STRIPS.has(name)) return true;
+  return false;
 }

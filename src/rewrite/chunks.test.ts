@@ -43,7 +43,9 @@ describe('largeChunks', () => {
         controller.close();
       },
     });
-    expect((await collect(largeChunks(plain))).map((chunk) => [...chunk])).toEqual([[1, 2], [3]]);
+    const same = largeChunks(plain);
+    expect(same).toBe(plain);
+    expect((await collect(same)).map((chunk) => [...chunk])).toEqual([[1, 2], [3]]);
   });
 });
 

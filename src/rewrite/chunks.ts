@@ -15,12 +15,17 @@ export interface ChunkReader {
  * the caller must be done with a chunk before it asks for the next.
  */
 export function chunkReader(body: ReadableStream): ChunkReader {
-  return byteReader(body, true);
+  const read = byteReader(body, true);
+  if (read) return read;
+  // Not a byte stream (the output of an earlier stage): its chunks are what they are.
+  const reader = (body as ReadableStream<Uint8Array>).getReader();
+  return { next: () => reader.read(), cancel: (reason) => reader.cancel(reason) };
 }
 
-/** `body` as a stream of chunks as large as have arrived, up to 64 KiB each. */
+/** `body` as a stream of chunks as large as have arrived, up to 64 KiB each (as it is, unless a byte stream). */
 export function largeChunks(body: ReadableStream<Uint8Array>): ReadableStream<Uint8Array> {
   const read = byteReader(body, false);
+  if (!read) return body;
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
       const { done, value } = await read.next();
@@ -31,14 +36,13 @@ export function largeChunks(body: ReadableStream<Uint8Array>): ReadableStream<Ui
   });
 }
 
-function byteReader(body: ReadableStream, reuse: boolean): ChunkReader {
+/** A BYOB reader's reads, or null when `body` is not a byte stream (it stays unlocked). */
+function byteReader(body: ReadableStream, reuse: boolean): ChunkReader | null {
   let byob: ReadableStreamBYOBReader;
   try {
     byob = body.getReader({ mode: 'byob' });
   } catch {
-    // Not a byte stream (the output of an earlier stage): its chunks are what they are.
-    const reader = (body as ReadableStream<Uint8Array>).getReader();
-    return { next: () => reader.read(), cancel: (reason) => reader.cancel(reason) };
+    return null;
   }
   let buffer = new ArrayBuffer(READ_BYTES);
   return {
