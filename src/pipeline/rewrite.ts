@@ -1,7 +1,7 @@
 // Rewrite stage: make the origin's response speak in gateway paths: URL-bearing headers,
 // cookies, and (where the route asks) the body.
 import { rewriteSetCookie } from '../cookies.ts';
-import { HOP_BY_HOP, stripHopByHop } from '../headers.ts';
+import { connectionNamed, HOP_BY_HOP, stripHopByHop } from '../headers.ts';
 import { rewriteLocation, rewriteRefresh } from '../redirects.ts';
 import { mayRewriteBody, mimeOf, rewriteBody } from '../rewrite/body.ts';
 import { siteCookieFor } from '../sticky.ts';
