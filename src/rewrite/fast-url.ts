@@ -15,7 +15,11 @@ interface KnownOrigin {
   scheme: string;
   /** the routes with an upstream at this origin, in file order: all gatewayPathFor needs */
   routes: Route[];
-  /** when one route with one upstream here (and stripPrefix) serves it all: gatewayPathFor's answer in two steps */
+  /**
+   * When every upstream here has the same base path and the first, in file order, strips
+   * its prefix: no route can beat it (gatewayPathFor takes the longest base, the first on a
+   * tie), so its answer is this prefix and the path after the base.
+   */
   only?: { prefix: string; base: string };
 }
 
@@ -26,8 +30,9 @@ function knownOrigins(table: LinkTable): KnownOrigin[] {
   if (!origins) {
     origins = Array.from(table.origins, (origin) => {
       const routes = table.routes.filter((route) => route.upstreams.some((upstream) => upstream.origin === origin));
-      const upstreams = routes.flatMap((route) => route.upstreams.filter((upstream) => upstream.origin === origin));
-      const only = routes.length === 1 && upstreams.length === 1 && routes[0]!.stripPrefix ? { prefix: routes[0]!.prefix, base: upstreams[0]!.base } : undefined;
+      const here = routes.flatMap((route) => route.upstreams.filter((upstream) => upstream.origin === origin).map((upstream) => ({ route, base: upstream.base })));
+      const first = here[0]!;
+      const only = first.route.stripPrefix && here.every(({ base }) => base === first.base) ? { prefix: first.route.prefix, base: first.base } : undefined;
       return { origin, authority: origin.slice(origin.indexOf('//')), scheme: origin.slice(0, origin.indexOf('//')), routes, only };
     });
     known.set(table, origins);
