@@ -55,8 +55,12 @@ export function originConfig(dir: string, root: string, port: number): string {
 
 /**
  * The reference proxy on `port`: `/` passes through, `/site/` rewrites absolute origin URLs
- * to gateway paths with sub_filter (plain string replacement, what nginx users do).
+ * to gateway paths with sub_filter (plain string replacement, what nginx users do), and
+ * `/subst/` replaces a word, as switchyard's substitution route does.
  */
+/** The bench's substitution: a word the 100 KB page holds ~730 times, in both proxies. */
+export const SUBSTITUTION = { match: 'ipsum', replace: 'IPSUM' } as const;
+
 export function proxyConfig(dir: string, origin: string, port: number): string {
   return common(
     dir,
@@ -73,6 +77,12 @@ export function proxyConfig(dir: string, origin: string, port: number): string {
       # sub_filter only sees uncompressed bodies.
       proxy_set_header Accept-Encoding "";
       sub_filter '${origin}/' '/site/';
+      sub_filter_once off;
+    }
+    location /subst/ {
+      proxy_pass http://origin/;
+      proxy_set_header Accept-Encoding "";
+      sub_filter '${SUBSTITUTION.match}' '${SUBSTITUTION.replace}';
       sub_filter_once off;
     }
   }`,

@@ -27,6 +27,7 @@ export const LOAD_CASES: Record<string, string> = {
   json: '1 KB JSON',
   html: '100 KB HTML',
   links: '~110 KB page, 2,000 links rewritten',
+  subst: '100 KB HTML, ~730 substitutions',
 };
 
 const TARGETS: Target[] = ['direct', 'nginx', 'bare', 'hono', 'switchyard', 'reference'];
@@ -41,15 +42,22 @@ export function markdown(results: Results): string {
   lines.push(`Median of ${results.environment.reps} interleaved runs, ${results.date}. ${results.environment.machine}.`, '');
   // The issue's pass-through targets are ratios to a bare Hono Worker; the Worker with no
   // framework shows what Hono itself costs.
+  const notes: string[] = [];
   lines.push('| case | direct | nginx | bare Worker | bare Hono Worker | switchyard | switchyard ÷ bare Hono | switchyard ÷ bare | switchyard ÷ nginx |');
   lines.push('|---|---|---|---|---|---|---|---|---|');
   for (const [key, label] of Object.entries(LOAD_CASES)) {
     const row = load[key];
     if (!row) continue;
-    const nginxLabel = key === 'links' && row.nginx ? `${int(row.nginx.rps)} (sub_filter)` : int(row.nginx?.rps);
+    const rewriting = key === 'links' || key === 'subst';
+    const nginxLabel = rewriting && row.nginx ? `${int(row.nginx.rps)} (sub_filter)` : int(row.nginx?.rps);
     lines.push(
       `| ${label}, req/s | ${int(row.direct?.rps)} | ${nginxLabel} | ${int(row.bare?.rps)} | ${int(row.hono?.rps)} | **${int(row.switchyard?.rps)}** | ${ratio(row.switchyard?.rps, row.hono?.rps)} | ${ratio(row.switchyard?.rps, row.bare?.rps)} | ${ratio(row.switchyard?.rps, row.nginx?.rps)} |`,
     );
+    if (rewriting && row.bare) {
+      notes.push(
+        `${label}: the bare Worker's ${int(row.bare.rps)} req/s is the page piped through JavaScript unchanged, read as switchyard reads it: the most a streaming rewriter written in JS can reach in workerd (${ratio(row.bare.rps, row.nginx?.rps)} nginx sub_filter); switchyard ÷ bare is its share of that ceiling.`,
+      );
+    }
     if (row.reference) {
       lines.push(`| same page, links rewritten with HTMLRewriter (before), req/s | – | | – | – | ${int(row.reference.rps)} | | | ${ratio(row.reference.rps, row.nginx?.rps)} |`);
     }
@@ -68,6 +76,8 @@ export function markdown(results: Results): string {
       `| unloaded 1 KB, time to first byte, ms | ${fixed(ttfb.direct, 3)} | ${fixed(ttfb.nginx, 3)} | ${fixed(ttfb.bare, 3)} | ${fixed(ttfb.hono, 3)} | **${fixed(ttfb.switchyard, 3)}** | ${delta(ttfb.hono)} | ${delta(ttfb.bare)} | |`,
     );
   }
+
+  if (notes.length) lines.push('', ...notes);
 
   lines.push('', 'Latency under load (p50 / p99, ms) and server CPU per request (µs, all of its processes):', '');
   lines.push(`| case | ${TARGETS.map((t) => TARGET_NAMES[t]).join(' | ')} |`);

@@ -11,7 +11,7 @@ import { build as esbuild } from 'esbuild';
 import { serve, type Served } from '../scripts/serve.ts';
 import { build, freePort, ROOT, WORKERD_BUNDLE } from '../scripts/workerd.ts';
 import { download, hasCommand, median, unloadedTtfb, wrk, type LoadResult, type StreamResult } from './measure.ts';
-import { nginxBinary, originConfig, proxyConfig, startNginx, type Nginx } from './nginx.ts';
+import { nginxBinary, originConfig, proxyConfig, startNginx, SUBSTITUTION, type Nginx } from './nginx.ts';
 import { PATHS, writeOriginFiles } from './origin.ts';
 import { countOccurrences } from './pages.ts';
 import { markdown, TARGET_NAMES, type Results, type Target } from './report.ts';
@@ -24,8 +24,8 @@ const { values: args } = parseArgs({
     processes: { type: 'string' },
     /** measure without nginx even when it is installed (the origin is then a Node server) */
     'no-nginx': { type: 'boolean', default: false },
-    /** comma-separated subset of json,html,links,stream,ttfb */
-    cases: { type: 'string', default: 'json,html,links,stream,ttfb' },
+    /** comma-separated subset of json,html,links,subst,stream,ttfb */
+    cases: { type: 'string', default: 'json,html,links,subst,stream,ttfb' },
   },
 });
 const seconds = Number(args.seconds);
@@ -73,6 +73,7 @@ async function main(): Promise<void> {
     const routes = {
       routes: [
         { path: '/site', origin, rewriteLinks: true },
+        { path: '/subst', origin, substitutions: [SUBSTITUTION] },
         { path: '/', origin, rewriteLinks: false },
       ],
     };
@@ -100,7 +101,8 @@ async function main(): Promise<void> {
     const urls: Record<string, Partial<Record<Target, string>>> = {
       json: { direct: PATHS.json, nginx: PATHS.json, bare: PATHS.json, hono: PATHS.json, switchyard: PATHS.json },
       html: { direct: PATHS.html, nginx: PATHS.html, bare: PATHS.html, hono: PATHS.html, switchyard: PATHS.html },
-      links: { nginx: `/site${PATHS.links}`, switchyard: `/site${PATHS.links}`, reference: `/site${PATHS.links}` },
+      links: { nginx: `/site${PATHS.links}`, bare: `/site${PATHS.links}`, switchyard: `/site${PATHS.links}`, reference: `/site${PATHS.links}` },
+      subst: { nginx: `/subst${PATHS.html}`, bare: `/subst${PATHS.html}`, switchyard: `/subst${PATHS.html}` },
     };
     await checkOutputs(targets, urls, origin, checks);
 
@@ -170,14 +172,17 @@ async function main(): Promise<void> {
   }
 }
 
-/** Every target answers, and both rewriters leave no origin URL behind and agree byte for byte. */
+/**
+ * Every target answers; on the rewriting cases the rewriters leave nothing undone and agree
+ * byte for byte with nginx, and the bare Worker (the ceiling) hands the page on unchanged.
+ */
 async function checkOutputs(
   targets: Partial<Record<Target, Server>>,
   urls: Record<string, Partial<Record<Target, string>>>,
   origin: string,
   checks: Record<string, string>,
 ): Promise<void> {
-  const bodies: Partial<Record<Target, string>> = {};
+  const bodies: Record<string, Partial<Record<Target, string>>> = {};
   for (const [key, byTarget] of Object.entries(urls)) {
     for (const [target, path] of Object.entries(byTarget) as [Target, string][]) {
       const server = targets[target];
@@ -185,14 +190,26 @@ async function checkOutputs(
       const res = await fetch(server.base + path);
       const text = await res.text();
       if (res.status !== 200) throw new Error(`${TARGET_NAMES[target]} answered ${res.status} for ${path}: ${text.slice(0, 300)}`);
-      if (key === 'links') bodies[target] = text;
+      (bodies[key] ??= {})[target] = text;
     }
   }
-  for (const [target, text] of Object.entries(bodies) as [Target, string][]) {
-    checks[`${TARGET_NAMES[target]} rewrite`] = `${countOccurrences(text, '"/site/')} links rewritten, ${countOccurrences(text, origin)} origin URLs left`;
-  }
-  if (bodies.nginx !== undefined && bodies.switchyard !== undefined) {
-    checks['switchyard rewrite = nginx sub_filter output'] = bodies.nginx === bodies.switchyard ? 'identical' : 'DIFFERENT';
+  const rewriting = {
+    links: { page: PATHS.links, done: (text: string) => `${countOccurrences(text, '"/site/')} links rewritten, ${countOccurrences(text, origin)} origin URLs left` },
+    subst: { page: PATHS.html, done: (text: string) => `${countOccurrences(text, SUBSTITUTION.replace)} substituted, ${countOccurrences(text, SUBSTITUTION.match)} left` },
+  };
+  for (const [key, { page, done }] of Object.entries(rewriting)) {
+    const byTarget = bodies[key];
+    if (!byTarget) continue;
+    for (const [target, text] of Object.entries(byTarget) as [Target, string][]) {
+      if (target !== 'bare') checks[`${key}, ${TARGET_NAMES[target]}`] = done(text);
+    }
+    if (byTarget.bare !== undefined) {
+      const original = await (await fetch(targets.direct!.base + page)).text();
+      checks[`${key}, bare Worker piping the page through JS`] = byTarget.bare === original ? "identical to the origin's page" : 'DIFFERENT';
+    }
+    if (byTarget.nginx !== undefined && byTarget.switchyard !== undefined) {
+      checks[`${key}, switchyard output = nginx sub_filter output`] = byTarget.nginx === byTarget.switchyard ? 'identical' : 'DIFFERENT';
+    }
   }
   for (const [name, value] of Object.entries(checks)) log(`check ${name}: ${value}`);
 }

@@ -3,11 +3,10 @@
 import type { Route } from '../config/compile.ts';
 import { RUNTIME_DECODES } from '../headers.ts';
 import type { Exchange } from '../pipeline/exchange.ts';
-import { largeChunks } from './chunks.ts';
 // The fast tokenizer; './html.ts' is the HTMLRewriter reference it is tested against.
 import { rewriteHtml } from './fast-html.ts';
 import { CSS_URL_PATTERN, linkTable, mapCssMatch, markGatewayPath, SUBSTITUTED } from './links.ts';
-import { substitutionStream, type TextRule } from './substitute.ts';
+import { substitute, type TextRule } from './substitute.ts';
 
 const HTML_TYPES = new Set(['text/html', 'application/xhtml+xml']);
 
@@ -100,9 +99,9 @@ export function rewriteBody(exchange: Exchange, upstream: Response, headers: Hea
   if (rules.length) {
     const declared = charsetOf(contentType);
     // An HTML page may name its charset only in <meta>, as browsers look for in the first bytes.
-    const stream = substitutionStream(rules, declared ?? (html ? sniffHtmlCharset : 'utf-8'));
-    if (stream) {
-      body = largeChunks(body).pipeThrough(stream);
+    const substituted = substitute(body, rules, declared ?? (html ? sniffHtmlCharset : 'utf-8'));
+    if (substituted) {
+      body = substituted;
       changed = true;
       marked = html && rules.length > 0;
       // The text is written back as UTF-8, whatever it arrived in, and the header (which
@@ -113,7 +112,7 @@ export function rewriteBody(exchange: Exchange, upstream: Response, headers: Hea
   }
   if (html) {
     body = rewriteHtml(body, headers.get('content-type')!, documentUrl, linkTable(exchange.gateway));
-    if (marked) body = body.pipeThrough(substitutionStream([UNMARK])!);
+    if (marked) body = substitute(body, [UNMARK])!;
     changed = true;
   }
   if (!changed) return null;

@@ -1,16 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import { chunkReader, largeChunks } from './chunks.ts';
+import { chunkReader, transformText } from './chunks.ts';
 
 /** A byte stream with `count` chunks of `size` bytes all queued, as a fast origin's body is. */
-function byteStream(count: number, size: number): ReadableStream<Uint8Array> {
+function byteStream(count: number, size: number, byte = (i: number) => i % 251): ReadableStream<Uint8Array> {
   return new ReadableStream({
     type: 'bytes',
     start(controller) {
-      for (let i = 0; i < count; i++) controller.enqueue(new Uint8Array(size).fill(i % 251));
+      for (let i = 0; i < count; i++) controller.enqueue(new Uint8Array(size).fill(byte(i)));
       controller.close();
     },
   });
 }
+
+/** Text chunks: `a`, `b`, `c`... one letter per chunk. */
+const letters = (i: number) => 97 + (i % 26);
 
 async function collect(stream: ReadableStream<Uint8Array>): Promise<Uint8Array[]> {
   const chunks: Uint8Array[] = [];
@@ -20,32 +23,48 @@ async function collect(stream: ReadableStream<Uint8Array>): Promise<Uint8Array[]
 
 const concat = (chunks: Uint8Array[]) => Buffer.concat(chunks.map((chunk) => Buffer.from(chunk)));
 
-describe('largeChunks', () => {
-  it('reads what has arrived in chunks of up to 64 KiB, bytes unchanged', async () => {
-    const chunks = await collect(largeChunks(byteStream(40, 4096)));
-    expect(chunks.length).toBeLessThanOrEqual(3);
-    expect(Math.max(...chunks.map((chunk) => chunk.length))).toBeLessThanOrEqual(64 * 1024);
-    expect(concat(chunks).equals(concat(await collect(byteStream(40, 4096))))).toBe(true);
+describe('transformText', () => {
+  const decoder = () => {
+    const utf8 = new TextDecoder();
+    return (chunk?: Uint8Array) => (chunk ? utf8.decode(chunk, { stream: true }) : utf8.decode());
+  };
+
+  it('hands step what has arrived, up to 64 KiB at a time, and writes its text back', async () => {
+    const steps: number[] = [];
+    const out = transformText(byteStream(40, 4096, letters), decoder(), (text, final) => {
+      if (!final) steps.push(text.length);
+      return text.toUpperCase();
+    });
+    const text = concat(await collect(out)).toString();
+    expect(steps.length).toBeLessThanOrEqual(3);
+    expect(Math.max(...steps)).toBeLessThanOrEqual(64 * 1024);
+    const expected = concat(await collect(byteStream(40, 4096, letters))).toString().toUpperCase();
+    expect(text).toBe(expected);
   });
 
-  it('hands on chunks that stay intact after later reads', async () => {
-    const chunks = await collect(largeChunks(byteStream(40, 4096)));
-    // Each chunk has its own buffer: the first still holds the stream's first bytes.
-    expect(chunks[0]![0]).toBe(0);
-    expect(new Set(chunks.map((chunk) => chunk.buffer)).size).toBe(chunks.length);
+  it('reads on while step has nothing ready, and sends the rest when the body ends', async () => {
+    let held = '';
+    const out = transformText(byteStream(40, 4096, letters), decoder(), (text, final) => {
+      held += text;
+      return final ? held : '';
+    });
+    const chunks = await collect(out);
+    expect(chunks.length).toBe(1);
+    expect(chunks[0]!.length).toBe(40 * 4096);
   });
 
-  it('passes the chunks of a stream that is not a byte stream as they are', async () => {
+  it('reads a stream that is not a byte stream (an earlier stage) chunk by chunk', async () => {
     const plain = new ReadableStream<Uint8Array>({
       start(controller) {
-        controller.enqueue(new Uint8Array([1, 2]));
-        controller.enqueue(new Uint8Array([3]));
+        controller.enqueue(new TextEncoder().encode('ab'));
+        controller.enqueue(new TextEncoder().encode('c'));
         controller.close();
       },
     });
-    const same = largeChunks(plain);
-    expect(same).toBe(plain);
-    expect((await collect(same)).map((chunk) => [...chunk])).toEqual([[1, 2], [3]]);
+    const steps: string[] = [];
+    const out = transformText(plain, decoder(), (text) => (steps.push(text), text));
+    expect(concat(await collect(out)).toString()).toBe('abc');
+    expect(steps).toEqual(['ab', 'c', '']);
   });
 });
 

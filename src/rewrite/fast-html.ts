@@ -17,7 +17,7 @@
 // UTF-8 only (what substitutions emit and nearly every page is); other charsets go to the
 // reference rewriter. Invalid UTF-8 is repaired to U+FFFD where HTMLRewriter would keep
 // the bytes.
-import { chunkReader } from './chunks.ts';
+import { transformText } from './chunks.ts';
 import { urlMapper } from './fast-url.ts';
 import { rewriteHtml as rewriteWithHTMLRewriter } from './html.ts';
 import { baseFrom, mapCss, mapRefresh, mapSrcset, SRCSET_ATTRIBUTES, URL_ATTRIBUTES, type LinkTable } from './links.ts';
@@ -28,28 +28,11 @@ export function rewriteHtml(body: ReadableStream, contentType: string, documentU
   const tokenizer = new LinkRewriter(documentUrl, table);
   // ignoreBOM: keep a byte order mark in the text, so it is written back like every other byte.
   const decoder = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
-  const encoder = new TextEncoder();
-  const read = chunkReader(body);
-  // A pulling stream rather than pipeThrough(TransformStream): fewer promise hops per chunk,
-  // which in workerd cost as much as tokenizing a 4 KB chunk.
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      for (;;) {
-        const { done, value } = await read.next();
-        if (done) {
-          const out = tokenizer.write(decoder.decode(), true);
-          if (out) controller.enqueue(encoder.encode(out));
-          controller.close();
-          return;
-        }
-        const out = tokenizer.write(decoder.decode(value, { stream: true }), false);
-        if (out) return controller.enqueue(encoder.encode(out));
-      }
-    },
-    cancel(reason) {
-      return read.cancel(reason);
-    },
-  });
+  return transformText(
+    body,
+    (chunk) => (chunk ? decoder.decode(chunk, { stream: true }) : decoder.decode()),
+    (text, final) => tokenizer.write(text, final),
+  );
 }
 
 function isUtf8(contentType: string): boolean {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseTemplate, substitutionStream, TextPipeline, WINDOW, type TextRule } from './substitute.ts';
+import { parseTemplate, substitute, TextPipeline, WINDOW, type TextRule } from './substitute.ts';
 
 /** Feeds `text` in pieces of `size` and returns the joined output. */
 function run(rules: TextRule[], text: string, size: number): string {
@@ -83,37 +83,42 @@ describe('parseTemplate', () => {
   });
 });
 
-describe('substitutionStream', () => {
-  async function through(stream: TransformStream<Uint8Array, Uint8Array>, chunks: Uint8Array[]): Promise<Buffer> {
+describe('substitute', () => {
+  const bodyOf = (chunks: Uint8Array[]) =>
+    new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (const chunk of chunks) controller.enqueue(chunk);
+        controller.close();
+      },
+    });
+
+  async function through(rules: TextRule[], chunks: Uint8Array[], charset?: string): Promise<Buffer> {
     const out: Uint8Array[] = [];
-    const writer = stream.writable.getWriter();
-    const reading = (async () => {
-      for await (const chunk of stream.readable) out.push(chunk);
-    })();
-    for (const chunk of chunks) await writer.write(chunk);
-    await writer.close();
-    await reading;
+    for await (const chunk of substitute(bodyOf(chunks), rules, charset)!) out.push(chunk);
     return Buffer.concat(out);
   }
 
   it('never splits a multibyte character between chunks', async () => {
     const bytes = Buffer.from('前缀 ünïcødé 🚀 http://10.1.2.3/路径 后缀');
     const chunks = Array.from(bytes, (byte) => Uint8Array.of(byte));
-    const out = await through(substitutionStream([{ regex: /http:\/\/10\.1\.2\.3/g, replace: '/intranet' }])!, chunks);
+    const out = await through([{ regex: /http:\/\/10\.1\.2\.3/g, replace: '/intranet' }], chunks);
     expect(out.toString('utf8')).toBe('前缀 ünïcødé 🚀 /intranet/路径 后缀');
   });
 
   it('keeps a byte-order mark', async () => {
-    const out = await through(substitutionStream([{ regex: /a/g, replace: 'b' }])!, [Uint8Array.of(0xef, 0xbb, 0xbf, 0x61)]);
+    const out = await through([{ regex: /a/g, replace: 'b' }], [Uint8Array.of(0xef, 0xbb, 0xbf, 0x61)]);
     expect([...out]).toEqual([0xef, 0xbb, 0xbf, 0x62]);
   });
 
   it('decodes a declared charset and writes UTF-8', async () => {
-    const out = await through(substitutionStream([{ regex: /caf./g, replace: '$&!' }], 'iso-8859-1')!, [Uint8Array.of(0x63, 0x61, 0x66, 0xe9)]);
+    const out = await through([{ regex: /caf./g, replace: '$&!' }], [Uint8Array.of(0x63, 0x61, 0x66, 0xe9)], 'iso-8859-1');
     expect(out.toString('utf8')).toBe('café!');
   });
 
   it('refuses a charset it cannot decode', () => {
-    expect(substitutionStream([{ regex: /a/g, replace: 'b' }], 'x-no-such-charset')).toBe(null);
+    const body = bodyOf([Uint8Array.of(0x61)]);
+    expect(substitute(body, [{ regex: /a/g, replace: 'b' }], 'x-no-such-charset')).toBe(null);
+    // Untouched, so the caller can still send it as it is.
+    expect(body.locked).toBe(false);
   });
 });

@@ -2,6 +2,8 @@
 // Matches up to WINDOW characters long are found wherever the chunk boundaries fall, and
 // the result equals a whole-text String.replace (up to `$\`` / `$'`, which see only the
 // window): text is held back until no match starting in it could still grow.
+import { transformText } from './chunks.ts';
+
 
 /** Longest match guaranteed to be found across chunk boundaries (8 KiB of text). */
 export const WINDOW = 8192;
@@ -195,15 +197,16 @@ export class TextPipeline {
 }
 
 /**
- * Bytes in, bytes out: decodes the body (UTF-8 or the declared charset, never splitting a
- * character between chunks), applies the rules, and encodes the result as UTF-8.
- * Null when the charset is one this runtime cannot decode: the body must then pass as is.
- * A function instead of a charset picks it from the first chunk (an HTML `<meta charset>`).
+ * `body` with the rules applied: decoded (UTF-8 or the declared charset, never splitting a
+ * character between chunks) and written back as UTF-8. Null when the charset is one this
+ * runtime cannot decode: the body must then pass as is. A function instead of a charset
+ * picks it from the first chunk (an HTML `<meta charset>`).
  */
-export function substitutionStream(
+export function substitute(
+  body: ReadableStream,
   rules: readonly TextRule[],
   charset: string | ((head: Uint8Array) => string) = 'utf-8',
-): TransformStream<Uint8Array, Uint8Array> | null {
+): ReadableStream<Uint8Array> | null {
   // ignoreBOM keeps a byte-order mark in the text, so it is written back out.
   const decoderFor = (label: string) => new TextDecoder(label, { fatal: false, ignoreBOM: true } as TextDecoderConstructorOptions);
   let decoder: TextDecoder | undefined;
@@ -215,23 +218,17 @@ export function substitutionStream(
     }
   }
   const sniff = typeof charset === 'function' ? charset : undefined;
-  const encoder = new TextEncoder();
   const pipeline = new TextPipeline(rules);
-  return new TransformStream<Uint8Array, Uint8Array>({
-    transform(chunk, controller) {
-      if (!decoder) {
-        try {
-          decoder = decoderFor(sniff!(chunk));
-        } catch {
-          decoder = decoderFor('utf-8');
-        }
+  const decode = (chunk?: Uint8Array) => {
+    if (!chunk) return decoder?.decode() ?? '';
+    if (!decoder) {
+      try {
+        decoder = decoderFor(sniff!(chunk));
+      } catch {
+        decoder = decoderFor('utf-8');
       }
-      const out = pipeline.push(decoder.decode(chunk, { stream: true }));
-      if (out) controller.enqueue(encoder.encode(out));
-    },
-    flush(controller) {
-      const out = pipeline.push(decoder?.decode() ?? '', true);
-      if (out) controller.enqueue(encoder.encode(out));
-    },
-  });
+    }
+    return decoder.decode(chunk, { stream: true });
+  };
+  return transformText(body, decode, (text, final) => pipeline.push(text, final));
 }
