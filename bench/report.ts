@@ -20,8 +20,12 @@ export interface Results {
   stream: Partial<Record<Target, StreamResult>>;
   /** target → median ms */
   ttfb: Partial<Record<Target, number>>;
+  /** case (or `stream`) → baseline → [lowest, highest] switchyard ÷ baseline over the reps (`ttfb`: switchyard − baseline, ms) */
+  spread: Record<string, Spread>;
   checks: Record<string, string>;
 }
+
+export type Spread = Partial<Record<'hono' | 'bare' | 'nginx', [number, number]>>;
 
 export const LOAD_CASES: Record<string, string> = {
   json: '1 KB JSON',
@@ -35,11 +39,18 @@ const TARGETS: Target[] = ['direct', 'nginx', 'bare', 'hono', 'switchyard', 'ref
 const int = (n: number | undefined) => (n === undefined || Number.isNaN(n) ? '–' : Math.round(n).toLocaleString('en-US'));
 const fixed = (n: number | undefined | null, digits = 2) => (n === undefined || n === null || Number.isNaN(n) ? '–' : n.toFixed(digits));
 const ratio = (a: number | undefined, b: number | undefined) => (a && b ? `${(a / b).toFixed(2)}×` : '–');
+/** The ratio of medians, then its range over the reps when there were several. */
+const ranged = (a: number | undefined, b: number | undefined, range: [number, number] | undefined) =>
+  a && b && range && range[0] !== range[1] ? `${ratio(a, b)} (${range[0].toFixed(2)}–${range[1].toFixed(2)})` : ratio(a, b);
 
 export function markdown(results: Results): string {
   const lines: string[] = [];
   const { load, stream, ttfb } = results;
-  lines.push(`Median of ${results.environment.reps} interleaved runs, ${results.date}. ${results.environment.machine}.`, '');
+  const spread = results.spread ?? {};
+  lines.push(
+    `Median of ${results.environment.reps} interleaved runs, ${results.date}. ${results.environment.machine}. Ratios are of the medians; in brackets, the lowest and highest of the runs' own ratios.`,
+    '',
+  );
   // The issue's pass-through targets are ratios to a bare Hono Worker; the Worker with no
   // framework shows what Hono itself costs.
   const notes: string[] = [];
@@ -51,7 +62,7 @@ export function markdown(results: Results): string {
     const rewriting = key === 'links' || key === 'subst';
     const nginxLabel = rewriting && row.nginx ? `${int(row.nginx.rps)} (sub_filter)` : int(row.nginx?.rps);
     lines.push(
-      `| ${label}, req/s | ${int(row.direct?.rps)} | ${nginxLabel} | ${int(row.bare?.rps)} | ${int(row.hono?.rps)} | **${int(row.switchyard?.rps)}** | ${ratio(row.switchyard?.rps, row.hono?.rps)} | ${ratio(row.switchyard?.rps, row.bare?.rps)} | ${ratio(row.switchyard?.rps, row.nginx?.rps)} |`,
+      `| ${label}, req/s | ${int(row.direct?.rps)} | ${nginxLabel} | ${int(row.bare?.rps)} | ${int(row.hono?.rps)} | **${int(row.switchyard?.rps)}** | ${ranged(row.switchyard?.rps, row.hono?.rps, spread[key]?.hono)} | ${ranged(row.switchyard?.rps, row.bare?.rps, spread[key]?.bare)} | ${ranged(row.switchyard?.rps, row.nginx?.rps, spread[key]?.nginx)} |`,
     );
     if (rewriting && row.bare) {
       notes.push(
@@ -64,16 +75,19 @@ export function markdown(results: Results): string {
   }
   if (Object.keys(stream).length) {
     lines.push(
-      `| 1 GiB stream, MB/s | ${int(stream.direct?.mbPerSecond)} | ${int(stream.nginx?.mbPerSecond)} | ${int(stream.bare?.mbPerSecond)} | ${int(stream.hono?.mbPerSecond)} | **${int(stream.switchyard?.mbPerSecond)}** | ${ratio(stream.switchyard?.mbPerSecond, stream.hono?.mbPerSecond)} | ${ratio(stream.switchyard?.mbPerSecond, stream.bare?.mbPerSecond)} | ${ratio(stream.switchyard?.mbPerSecond, stream.nginx?.mbPerSecond)} |`,
+      `| 1 GiB stream, MB/s | ${int(stream.direct?.mbPerSecond)} | ${int(stream.nginx?.mbPerSecond)} | ${int(stream.bare?.mbPerSecond)} | ${int(stream.hono?.mbPerSecond)} | **${int(stream.switchyard?.mbPerSecond)}** | ${ranged(stream.switchyard?.mbPerSecond, stream.hono?.mbPerSecond, spread.stream?.hono)} | ${ranged(stream.switchyard?.mbPerSecond, stream.bare?.mbPerSecond, spread.stream?.bare)} | ${ranged(stream.switchyard?.mbPerSecond, stream.nginx?.mbPerSecond, spread.stream?.nginx)} |`,
     );
     const mb = (s: StreamResult | undefined) => (s?.rssGrowth == null ? '–' : `+${fixed(s.rssGrowth / 2 ** 20, 1)} MB`);
     lines.push(`| 1 GiB stream, peak RSS growth | – | ${mb(stream.nginx)} | ${mb(stream.bare)} | ${mb(stream.hono)} | **${mb(stream.switchyard)}** | | | |`);
   }
   if (Object.keys(ttfb).length) {
-    const delta = (baseline: number | undefined) =>
-      ttfb.switchyard !== undefined && baseline !== undefined ? `${ttfb.switchyard - baseline >= 0 ? '+' : ''}${fixed(ttfb.switchyard - baseline, 3)} ms` : '–';
+    const signed = (ms: number, digits = 3) => `${ms >= 0 ? '+' : ''}${fixed(ms, digits)}`;
+    const delta = (baseline: number | undefined, range: [number, number] | undefined) =>
+      ttfb.switchyard === undefined || baseline === undefined
+        ? '–'
+        : `${signed(ttfb.switchyard - baseline)} ms${range && range[0] !== range[1] ? ` (${signed(range[0], 2)} to ${signed(range[1], 2)})` : ''}`;
     lines.push(
-      `| unloaded 1 KB, time to first byte, ms | ${fixed(ttfb.direct, 3)} | ${fixed(ttfb.nginx, 3)} | ${fixed(ttfb.bare, 3)} | ${fixed(ttfb.hono, 3)} | **${fixed(ttfb.switchyard, 3)}** | ${delta(ttfb.hono)} | ${delta(ttfb.bare)} | |`,
+      `| unloaded 1 KB, time to first byte, ms | ${fixed(ttfb.direct, 3)} | ${fixed(ttfb.nginx, 3)} | ${fixed(ttfb.bare, 3)} | ${fixed(ttfb.hono, 3)} | **${fixed(ttfb.switchyard, 3)}** | ${delta(ttfb.hono, spread.ttfb?.hono)} | ${delta(ttfb.bare, spread.ttfb?.bare)} | |`,
     );
   }
 

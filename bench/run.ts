@@ -14,7 +14,7 @@ import { download, hasCommand, median, unloadedTtfb, wrk, type LoadResult, type 
 import { nginxBinary, originConfig, proxyConfig, startNginx, SUBSTITUTION, type Nginx } from './nginx.ts';
 import { PATHS, writeOriginFiles } from './origin.ts';
 import { countOccurrences } from './pages.ts';
-import { markdown, TARGET_NAMES, type Results, type Target } from './report.ts';
+import { markdown, TARGET_NAMES, type Results, type Spread, type Target } from './report.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -157,6 +157,11 @@ async function main(): Promise<void> {
       load: mapValues(loadRuns, (byTarget) => mapValues(byTarget, medianLoad)),
       stream: mapValues(streamRuns, medianStream),
       ttfb: mapValues(ttfbRuns, median),
+      spread: {
+        ...mapValues(loadRuns, (byTarget) => ratioSpread(mapValues(byTarget, (runs) => runs.map((r) => r.rps)))),
+        stream: ratioSpread(mapValues(streamRuns, (runs) => runs.map((r) => r.mbPerSecond))),
+        ttfb: ratioSpread(ttfbRuns, (ours, theirs) => ours - theirs),
+      },
       checks,
     };
     const md = markdown(results);
@@ -280,6 +285,23 @@ function medianStream(runs: StreamResult[]): StreamResult {
     bytes: runs[0]!.bytes,
     rssGrowth: runs.some((r) => r.rssGrowth === null) ? null : Math.max(...runs.map((r) => r.rssGrowth!)),
   };
+}
+
+/**
+ * switchyard ÷ each baseline (or `compare`'s other measure) rep by rep, lowest and highest.
+ * A rep measures every target within a minute or two, so its ratio is steadier than the
+ * run's absolute numbers.
+ */
+function ratioSpread(values: Partial<Record<string, number[]>>, compare = (ours: number, theirs: number) => ours / theirs): Spread {
+  const ours = values.switchyard;
+  const spread: Spread = {};
+  for (const baseline of ['hono', 'bare', 'nginx'] as const) {
+    const theirs = values[baseline];
+    if (!ours || !theirs || theirs.length !== ours.length) continue;
+    const ratios = ours.map((value, rep) => compare(value, theirs[rep]!));
+    spread[baseline] = [Math.min(...ratios), Math.max(...ratios)];
+  }
+  return spread;
 }
 
 function mapValues<T, U>(record: Partial<Record<string, T>>, fn: (value: T) => U): Record<string, U> {
