@@ -4,7 +4,6 @@
 // window): text is held back until no match starting in it could still grow.
 import { transformText } from './chunks.ts';
 
-
 /** Longest match guaranteed to be found across chunk boundaries (8 KiB of text). */
 export const WINDOW = 8192;
 /** Text kept before the search start so `\b`, `^` (with m) and lookbehinds see what preceded it. */
