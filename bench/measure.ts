@@ -104,27 +104,35 @@ export async function download(url: string, pids: readonly number[]): Promise<St
   }
 }
 
-/** Median time to response headers of `count` sequential requests on one kept-alive connection, ms. */
-export async function unloadedTtfb(url: string, count: number): Promise<number> {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-  const times: number[] = [];
+/**
+ * Median time to response headers of `count` sequential requests to each URL, one
+ * kept-alive connection each, ms. The URLs take turns request by request, so a machine
+ * that slows down for a while slows them all alike; the first tenth warms up.
+ */
+export async function unloadedTtfbs(urls: string[], count: number): Promise<number[]> {
+  const agents = urls.map(() => new http.Agent({ keepAlive: true, maxSockets: 1 }));
+  const times: number[][] = urls.map(() => []);
   try {
     for (let i = 0; i < count; i++) {
-      const start = process.hrtime.bigint();
-      await new Promise<void>((resolve, reject) => {
-        http
-          .get(url, { agent }, (res) => {
-            times.push(Number(process.hrtime.bigint() - start) / 1e6);
-            res.resume();
-            res.on('end', resolve);
-          })
-          .on('error', reject);
-      });
+      for (const [at, url] of urls.entries()) times[at]!.push(await timeToHeaders(url, agents[at]!));
     }
   } finally {
-    agent.destroy();
+    for (const agent of agents) agent.destroy();
   }
-  return median(times.slice(Math.floor(count / 10)));
+  return times.map((series) => median(series.slice(Math.floor(count / 10))));
+}
+
+function timeToHeaders(url: string, agent: http.Agent): Promise<number> {
+  const start = process.hrtime.bigint();
+  return new Promise((resolve, reject) => {
+    http
+      .get(url, { agent }, (res) => {
+        const ms = Number(process.hrtime.bigint() - start) / 1e6;
+        res.resume();
+        res.on('end', () => resolve(ms));
+      })
+      .on('error', reject);
+  });
 }
 
 export function median(values: readonly number[]): number {

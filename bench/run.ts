@@ -10,7 +10,7 @@ import { gzipSync } from 'node:zlib';
 import { build as esbuild } from 'esbuild';
 import { serve, type Served } from '../scripts/serve.ts';
 import { build, freePort, ROOT, WORKERD_BUNDLE } from '../scripts/workerd.ts';
-import { download, hasCommand, median, unloadedTtfb, wrk, type LoadResult, type StreamResult } from './measure.ts';
+import { download, hasCommand, median, unloadedTtfbs, wrk, type LoadResult, type StreamResult } from './measure.ts';
 import { nginxBinary, originConfig, proxyConfig, startNginx, SUBSTITUTION, type Nginx } from './nginx.ts';
 import { PATHS, writeOriginFiles } from './origin.ts';
 import { countOccurrences } from './pages.ts';
@@ -135,11 +135,15 @@ async function main(): Promise<void> {
           log(`run ${rep}/${reps} stream ${target}: ${Math.round(result.mbPerSecond)} MB/s, TTFB ${result.ttfb.toFixed(2)} ms, RSS +${((result.rssGrowth ?? 0) / 2 ** 20).toFixed(1)} MB`);
         }
       }
-      for (const target of cases.has('ttfb') ? active.filter((t) => t !== 'reference') : []) {
-        const value = await unloadedTtfb(targets[target]!.base + PATHS.json, 400);
-        (ttfbRuns[target] ??= []).push(value);
+      if (cases.has('ttfb')) {
+        const timed = active.filter((t) => t !== 'reference');
+        const values = await unloadedTtfbs(
+          timed.map((target) => targets[target]!.base + PATHS.json),
+          400,
+        );
+        for (const [at, target] of timed.entries()) (ttfbRuns[target] ??= []).push(values[at]!);
+        log(`run ${rep}/${reps} unloaded TTFB: ${timed.map((t) => `${t} ${ttfbRuns[t]!.at(-1)!.toFixed(3)} ms`).join(', ')}`);
       }
-      if (cases.has('ttfb')) log(`run ${rep}/${reps} unloaded TTFB: ${active.filter((t) => t !== 'reference').map((t) => `${t} ${ttfbRuns[t]!.at(-1)!.toFixed(3)} ms`).join(', ')}`);
     }
 
     const results: Results = {
