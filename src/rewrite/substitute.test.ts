@@ -75,6 +75,10 @@ describe('parseTemplate', () => {
       [/(a)/g, '$10'],
       [/(?<x>a)/g, '<$<x>>'],
       [/a/g, '$1 $< $'],
+      // Templates without `$n`: written as they are, or (empty) deleting the match.
+      [/a/g, 'plain'],
+      [/ab/g, ''],
+      [/a/g, '$$'],
     ];
     for (const [regex, template] of cases) {
       expect(run([{ regex, replace: template }], 'xaby', 1), template).toBe('xaby'.replace(regex, template));

@@ -131,7 +131,9 @@ export class RuleStage {
     if (typeof replace === 'function') replacer = (match) => replace(match);
     else {
       const parts = prepared.parts!;
-      replacer = (match, text) => expand(parts, match, text);
+      // The usual rule (an internal address to a gateway path) has no `$`: skip expanding per match.
+      const literal = parts.length === 1 && typeof parts[0] === 'string' ? parts[0] : parts.length === 0 ? '' : null;
+      replacer = literal !== null ? () => literal : (match, text) => expand(parts, match, text);
     }
     this.replacer = then ? (match, text) => then(replacer(match, text)) : replacer;
   }
