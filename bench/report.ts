@@ -46,7 +46,7 @@ const ranged = (a: number | undefined, b: number | undefined, range: [number, nu
 export function markdown(results: Results): string {
   const lines: string[] = [];
   const { load, stream, ttfb } = results;
-  const spread = results.spread ?? {};
+  const { spread } = results;
   lines.push(
     `Median of ${results.environment.reps} interleaved runs, ${results.date}. ${results.environment.machine}. Ratios are of the medians; in brackets, the lowest and highest of the runs' own ratios.`,
     '',

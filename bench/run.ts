@@ -137,10 +137,7 @@ async function main(): Promise<void> {
       }
       if (cases.has('ttfb')) {
         const timed = active.filter((t) => t !== 'reference');
-        const values = await unloadedTtfbs(
-          timed.map((target) => targets[target]!.base + PATHS.json),
-          400,
-        );
+        const values = await unloadedTtfbs(timed.map((target) => targets[target]!.base + PATHS.json), 400);
         for (const [at, target] of timed.entries()) (ttfbRuns[target] ??= []).push(values[at]!);
         log(`run ${rep}/${reps} unloaded TTFB: ${timed.map((t) => `${t} ${ttfbRuns[t]!.at(-1)!.toFixed(3)} ms`).join(', ')}`);
       }
@@ -162,9 +159,9 @@ async function main(): Promise<void> {
       stream: mapValues(streamRuns, medianStream),
       ttfb: mapValues(ttfbRuns, median),
       spread: {
-        ...mapValues(loadRuns, (byTarget) => ratioSpread(mapValues(byTarget, (runs) => runs.map((r) => r.rps)))),
-        stream: ratioSpread(mapValues(streamRuns, (runs) => runs.map((r) => r.mbPerSecond))),
-        ttfb: ratioSpread(ttfbRuns, (ours, theirs) => ours - theirs),
+        ...mapValues(loadRuns, (byTarget) => perRunSpread(mapValues(byTarget, (runs) => runs.map((r) => r.rps)))),
+        stream: perRunSpread(mapValues(streamRuns, (runs) => runs.map((r) => r.mbPerSecond))),
+        ttfb: perRunSpread(ttfbRuns, (ours, theirs) => ours - theirs),
       },
       checks,
     };
@@ -296,7 +293,7 @@ function medianStream(runs: StreamResult[]): StreamResult {
  * A rep measures every target within a minute or two, so its ratio is steadier than the
  * run's absolute numbers.
  */
-function ratioSpread(values: Partial<Record<string, number[]>>, compare = (ours: number, theirs: number) => ours / theirs): Spread {
+function perRunSpread(values: Partial<Record<string, number[]>>, compare = (ours: number, theirs: number) => ours / theirs): Spread {
   const ours = values.switchyard;
   const spread: Spread = {};
   for (const baseline of ['hono', 'bare', 'nginx'] as const) {

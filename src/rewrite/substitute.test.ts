@@ -79,6 +79,10 @@ describe('parseTemplate', () => {
       [/a/g, 'plain'],
       [/ab/g, ''],
       [/a/g, '$$'],
+      // The match alone, and the literal text `$&`.
+      [/a/g, '$&'],
+      [/a/g, '$$&'],
+      [/a/g, "$`$'"],
     ];
     for (const [regex, template] of cases) {
       expect(run([{ regex, replace: template }], 'xaby', 1), template).toBe('xaby'.replace(regex, template));

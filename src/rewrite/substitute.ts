@@ -20,7 +20,9 @@ export interface TextRule {
   then?: (replaced: string) => string;
 }
 
-type Part = string | number | { name: string } | '$&' | '$`' | "$'";
+// Literal text, a group by number or name, or the match and what precedes or follows it.
+// Not strings for the last three: the literal text `$&` (from `$$&`) is a string too.
+type Part = string | number | { name: string } | { whole: '&' | '`' | "'" };
 
 /** Splits a replacement template once, the way String.prototype.replace reads it. */
 export function parseTemplate(template: string, groupCount: number): Part[] {
@@ -42,7 +44,7 @@ export function parseTemplate(template: string, groupCount: number): Part[] {
       i++;
     } else if (next === '&' || next === '`' || next === "'") {
       flush();
-      parts.push(`$${next}` as Part);
+      parts.push({ whole: next });
       i++;
     } else if (next >= '0' && next <= '9') {
       const two = template.slice(i + 1, i + 3);
@@ -75,11 +77,11 @@ function expand(parts: Part[], match: RegExpExecArray, text: string): string {
   let out = '';
   for (const part of parts) {
     if (typeof part === 'number') out += match[part] ?? '';
-    else if (typeof part === 'object') out += match.groups ? (match.groups[part.name] ?? '') : `$<${part.name}>`;
-    else if (part === '$&') out += match[0];
-    else if (part === '$`') out += text.slice(0, match.index);
-    else if (part === "$'") out += text.slice(match.index + match[0].length);
-    else out += part;
+    else if (typeof part === 'string') out += part;
+    else if ('name' in part) out += match.groups ? (match.groups[part.name] ?? '') : `$<${part.name}>`;
+    else if (part.whole === '&') out += match[0];
+    else if (part.whole === '`') out += text.slice(0, match.index);
+    else out += text.slice(match.index + match[0].length);
   }
   return out;
 }
@@ -132,7 +134,7 @@ export class RuleStage {
     else {
       const parts = prepared.parts!;
       // The usual rule (an internal address to a gateway path) has no `$`: skip expanding per match.
-      const literal = parts.length === 1 && typeof parts[0] === 'string' ? parts[0] : parts.length === 0 ? '' : null;
+      const literal = parts.every((part) => typeof part === 'string') ? parts.join('') : null;
       replacer = literal !== null ? () => literal : (match, text) => expand(parts, match, text);
     }
     this.replacer = then ? (match, text) => then(replacer(match, text)) : replacer;
