@@ -107,9 +107,9 @@ describe('a page calling an API without CORS headers', () => {
     if (!res.ok) return;
     expect(JSON.parse(res.body)).toEqual({ token: TOKEN, method: 'PUT', received: { name: 'widget' }, custom: `custom-${TOKEN}` });
     // The browser did preflight, the gateway answered it, the API saw only the PUT.
-    const preflight = network.preflights(`${gateway.url}/api/items`).at(-1);
-    expect(preflight?.method).toBe('OPTIONS');
-    expect(preflight?.status).toBe(204);
+    const preflight = await network.answered(`${gateway.url}/api/items`, { preflight: true });
+    expect(preflight.method).toBe('OPTIONS');
+    expect(preflight.status).toBe(204);
     const reached = api.seen.slice(before);
     expect(reached.map((seen) => seen.method)).toEqual(['PUT']);
   });
@@ -167,7 +167,7 @@ describe('a page calling an API without CORS headers', () => {
       const put = await pageFetch(other, `${gateway.url}/api/items`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: '{}' });
       expect(put.ok).toBe(false);
       expect(api.seen.length).toBe(before + 1);
-      expect(otherNetwork.preflights(`${gateway.url}/api/items`).at(-1)?.status).toBe(403);
+      expect((await otherNetwork.answered(`${gateway.url}/api/items`, { preflight: true })).status).toBe(403);
     } finally {
       await other.close();
     }

@@ -7,10 +7,11 @@
 //   startWranglerDev({ routes?, vars?, secrets?, ratelimits? }): Promise<{ url, port, output(), stop() }>
 //       The gateway (src/index.ts) under `wrangler dev` on 127.0.0.1 with a temp wrangler.toml;
 //       routes → ROUTES var, secrets → .dev.vars, ratelimits → [[ratelimits]] bindings.
-//   recordNetwork(page): Promise<{ requests, to(prefix), preflights(prefix?), failure(prefix, timeoutMs?), detach() }>
+//   recordNetwork(page): Promise<{ requests, to(prefix), answered(prefix, { preflight?, timeoutMs? }), failure(prefix, timeoutMs?), detach() }>
 //       Every request the browser sent (CDP Network.requestWillBeSent), preflights included,
-//       with status and corsError (CDP corsErrorStatus) when known; failure() waits for the
-//       last request to prefix to have failed (CDP reports it just after fetch() rejects).
+//       with status and corsError (CDP corsErrorStatus) when known; answered() and failure()
+//       wait for the last request (or preflight) to prefix to be answered, or to have failed
+//       (CDP reports both a moment after the page has the response).
 //   pageFetch(page, url, init?): Promise<{ ok: true, status, url, redirected, headers, body } | { ok: false, error }>
 //       fetch() inside the page: the browser's CORS rules decide what comes back.
 //   freePort(): Promise<number>

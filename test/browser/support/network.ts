@@ -19,7 +19,12 @@ export interface NetworkLog {
   requests: RecordedRequest[];
   /** requests whose URL starts with `prefix` */
   to(prefix: string): RecordedRequest[];
-  preflights(prefix?: string): RecordedRequest[];
+  /**
+   * The last request (or, with `preflight`, the last preflight) to `prefix` once its answer is
+   * known: CDP may report the status a moment after the page has used the response.
+   * Rejects after `timeoutMs` without one.
+   */
+  answered(prefix: string, options?: { preflight?: boolean; timeoutMs?: number }): Promise<RecordedRequest>;
   /**
    * The last request to `prefix` once it has failed (CDP reports the failure a moment after
    * the page's fetch() rejects); rejects after `timeoutMs` without one.
@@ -56,18 +61,23 @@ export async function recordNetwork(page: Page): Promise<NetworkLog> {
   return {
     requests,
     to: (prefix) => requests.filter((r) => r.url.startsWith(prefix)),
-    preflights: (prefix = '') => requests.filter((r) => r.url.startsWith(prefix) && isPreflight(r)),
-    failure: async (prefix, timeoutMs = 5000) => {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const failed = requests.findLast((r) => r.url.startsWith(prefix) && r.failure !== undefined);
-        if (failed) return failed;
-        if (Date.now() > deadline) throw new Error(`no failed request to ${prefix} within ${timeoutMs} ms`);
-        await new Promise((resolve) => setTimeout(resolve, 25));
-      }
-    },
+    answered: (prefix, { preflight = false, timeoutMs } = {}) =>
+      settled(`answered ${preflight ? 'preflight' : 'request'} to ${prefix}`, timeoutMs, () =>
+        requests.findLast((r) => r.url.startsWith(prefix) && isPreflight(r) === preflight && (r.status !== undefined || r.failure !== undefined))),
+    failure: (prefix, timeoutMs) =>
+      settled(`a failed request to ${prefix}`, timeoutMs, () => requests.findLast((r) => r.url.startsWith(prefix) && r.failure !== undefined)),
     detach: () => session.detach(),
   };
+}
+
+async function settled(what: string, timeoutMs = 5000, find: () => RecordedRequest | undefined): Promise<RecordedRequest> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const found = find();
+    if (found) return found;
+    if (Date.now() > deadline) throw new Error(`no ${what} within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
 }
 
 function lower(headers: Record<string, string>): Record<string, string> {
