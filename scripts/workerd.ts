@@ -1,11 +1,11 @@
 // Runs the built gateway in bare workerd: production-like, with no dev proxy in between.
 // Shared by `npm run serve` and the test suite, so tests exercise what serve runs.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { BuildOptions } from 'esbuild';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, relative, resolve } from 'node:path';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = resolve(fileURLToPath(import.meta.url), '../..');
@@ -99,6 +99,12 @@ export function workerdConfig(options: WorkerdOptions): string {
 );
 `;
   }
+  // The bundle imports its WebAssembly as sibling files (`./<hash>-name.wasm`), as wrangler writes them.
+  const scriptDir = dirname(resolve(options.script));
+  const wasmModules = readdirSync(scriptDir)
+    .filter((file) => file.endsWith('.wasm'))
+    .map((file) => `, (name = ${JSON.stringify(basename(file))}, wasm = embed ${JSON.stringify(relative(dir, join(scriptDir, file)))})`)
+    .join('');
   const config = `using Workerd = import "/workerd/workerd.capnp";
 const config :Workerd.Config = (
   services = [
@@ -109,7 +115,7 @@ const config :Workerd.Config = (
   sockets = [ (name = "http", address = ${JSON.stringify(options.address ?? '127.0.0.1:0')}, http = (), service = "gateway") ],
 );
 const gateway :Workerd.Worker = (
-  modules = [ (name = "index.js", esModule = embed ${JSON.stringify(relative(dir, resolve(options.script)))}) ],
+  modules = [ (name = "index.js", esModule = embed ${JSON.stringify(relative(dir, resolve(options.script)))})${wasmModules} ],
   compatibilityDate = ${JSON.stringify(date)},
   compatibilityFlags = [${flags.map((f) => JSON.stringify(f)).join(', ')}],
   bindings = [${bindings.join(', ')}],
@@ -186,5 +192,7 @@ export const WORKERD_BUNDLE: BuildOptions = {
   conditions: ['workerd', 'worker', 'browser'],
   mainFields: ['module', 'main'],
   external: ['cloudflare:*', 'node:*'],
+  // WebAssembly stays a file beside the bundle, imported as a module (wrangler's CompiledWasm).
+  loader: { '.wasm': 'copy' },
   logLevel: 'warning',
 };

@@ -24,9 +24,33 @@ export function chunkReader(body: ReadableStream): ChunkReader {
 }
 
 /**
- * `body`'s text, changed by `step`, as UTF-8: `decode` turns each chunk into text (and,
- * given none, flushes what it holds back); `step` returns what is ready to send, all of
- * it when `final`. Read in large chunks and pulled: one stream per stage.
+ * `body`'s bytes, changed by `step`: it gets each chunk (and, at the end, none) and returns
+ * what is ready to send, or null. Read in large chunks and pulled: one stream per stage.
+ */
+export function transformBytes(body: ReadableStream, step: (chunk: Uint8Array | undefined) => Uint8Array | null): ReadableStream<Uint8Array> {
+  const read = chunkReader(body);
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      for (;;) {
+        const { done, value } = await read.next();
+        if (done) {
+          const out = step(undefined);
+          if (out?.length) controller.enqueue(out);
+          controller.close();
+          return;
+        }
+        // Nothing ready yet (a tag or match still open): read on rather than return empty.
+        const out = step(value);
+        if (out?.length) return controller.enqueue(out);
+      }
+    },
+    cancel: (reason) => read.cancel(reason),
+  });
+}
+
+/**
+ * transformBytes over text: `decode` turns each chunk into text (and, given none, flushes
+ * what it holds back); `step` returns what is ready to send, all of it when `final`.
  */
 export function transformText(
   body: ReadableStream,
@@ -34,23 +58,9 @@ export function transformText(
   step: (text: string, final: boolean) => string,
 ): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();
-  const read = chunkReader(body);
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      for (;;) {
-        const { done, value } = await read.next();
-        if (done) {
-          const out = step(decode(), true);
-          if (out) controller.enqueue(encoder.encode(out));
-          controller.close();
-          return;
-        }
-        // Nothing ready yet (a tag or match still open): read on rather than return empty.
-        const out = step(decode(value), false);
-        if (out) return controller.enqueue(encoder.encode(out));
-      }
-    },
-    cancel: (reason) => read.cancel(reason),
+  return transformBytes(body, (chunk) => {
+    const out = step(decode(chunk), chunk === undefined);
+    return out ? encoder.encode(out) : null;
   });
 }
 

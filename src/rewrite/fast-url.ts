@@ -7,7 +7,7 @@ import type { Route } from '../config/compile.ts';
 import { gatewayPathFor, prefixMatches } from '../url.ts';
 import { mapUrlParsed, SCHEME, type LinkTable } from './links.ts';
 
-interface KnownOrigin {
+export interface KnownOrigin {
   /** `http://host:port` */
   origin: string;
   /** `//host:port` */
@@ -25,7 +25,8 @@ interface KnownOrigin {
 
 const known = new WeakMap<LinkTable, KnownOrigin[]>();
 
-function knownOrigins(table: LinkTable): KnownOrigin[] {
+/** The configured origins of a table, built once per table. */
+export function knownOrigins(table: LinkTable): KnownOrigin[] {
   let origins = known.get(table);
   if (!origins) {
     origins = Array.from(table.origins, (origin) => {
