@@ -62,9 +62,23 @@ static void ensure(Buffer *b, u32 capacity) {
 
 static Buffer input, output, scratch, values;
 
+/**
+ * memcpy for the short pieces a rewrite is made of: V8 runs memory.copy as a call into the
+ * runtime, several times the cost of copying a URL word by word.
+ */
+static void copy(u8 *to, const u8 *from, u32 n) {
+  if (n > 256) {
+    __builtin_memcpy(to, from, n);
+    return;
+  }
+  typedef unsigned long long __attribute__((aligned(1), may_alias)) u64u;
+  for (; n >= 8; n -= 8, to += 8, from += 8) *(u64u *)to = *(const u64u *)from;
+  for (; n; n--) *to++ = *from++;
+}
+
 static void emit(const u8 *p, u32 n) {
-  ensure(&output, output.length + n);
-  __builtin_memcpy(output.p + output.length, p, n);
+  if (output.length + n > output.capacity) ensure(&output, output.length + n);
+  copy(output.p + output.length, p, n);
   output.length += n;
 }
 static void emitByte(u8 c) { emit(&c, 1); }
@@ -143,7 +157,9 @@ static State state;
 
 EXPORT(state_pointer) State *statePointer(void) { return &state; }
 EXPORT(state_size) u32 stateSize(void) { return sizeof(State); }
+static void buildNameTables(void);
 EXPORT(reset_state) void resetState(i32 baseOrigin) {
+  buildNameTables();
   __builtin_memset(&state, 0, sizeof state);
   state.baseOrigin = baseOrigin;
   state.depth = 1;
@@ -163,7 +179,28 @@ static void pop(void) {
 
 // ---- bytes -------------------------------------------------------------------------------
 
-static int isWhitespace(u8 c) { return c == ' ' || c == '\n' || c == '\t' || c == '\f' || c == '\r'; }
+// Byte classes, one load instead of a chain of comparisons in the tokenizer's inner loops.
+enum {
+  C_SPACE = 1,
+  /** ends a tag name: whitespace, `/`, `>` */
+  C_NAME_END = 2,
+  /** ends an attribute name: whitespace, `/`, `>`, `=` */
+  C_ATTRIBUTE_END = 4,
+  /** ends an unquoted value: whitespace, `>` */
+  C_VALUE_END = 8,
+  /** copied unchanged by the URL parser into an http(s) path, query or fragment */
+  C_PLAIN = 16,
+};
+#define SPACE (C_SPACE | C_NAME_END | C_ATTRIBUTE_END | C_VALUE_END)
+static const u8 CLASS[256] = {
+    [' '] = SPACE, ['\t'] = SPACE, ['\n'] = SPACE, ['\f'] = SPACE, ['\r'] = SPACE,
+    ['/'] = C_NAME_END | C_ATTRIBUTE_END | C_PLAIN, ['>'] = C_NAME_END | C_ATTRIBUTE_END | C_VALUE_END, ['='] = C_ATTRIBUTE_END | C_PLAIN,
+    ['A' ... 'Z'] = C_PLAIN, ['a' ... 'z'] = C_PLAIN, ['0' ... '9'] = C_PLAIN,
+    ['-'] = C_PLAIN, ['.'] = C_PLAIN, ['_'] = C_PLAIN, ['~'] = C_PLAIN, ['!'] = C_PLAIN, ['$'] = C_PLAIN, ['&'] = C_PLAIN,
+    ['('] = C_PLAIN, [')'] = C_PLAIN, ['*'] = C_PLAIN, ['+'] = C_PLAIN, [','] = C_PLAIN, [';'] = C_PLAIN, [':'] = C_PLAIN,
+    ['@'] = C_PLAIN, ['?'] = C_PLAIN, ['#'] = C_PLAIN,
+};
+static int isWhitespace(u8 c) { return CLASS[c] & C_SPACE; }
 static int isAlpha(u8 c) { return (u8)((c | 32) - 'a') < 26; }
 static u8 lower(u8 c) { return (u8)(c - 'A') < 26 ? c | 32 : c; }
 
@@ -328,35 +365,51 @@ static const Element ELEMENTS[] = {
 #define ELEMENT_COUNT (sizeof ELEMENTS / sizeof ELEMENTS[0])
 static const Element OTHER_ELEMENT = {"", 0, X_OTHER};
 
-// Open-addressed by a hash of the lower-case name; built on first use.
-#define SLOTS 512
-static u8 slots[SLOTS];
-static int slotsBuilt;
+// Names are looked up by their lower-case bytes packed into two words, in tables built
+// once (first reset_state): a tag costs a few word compares, not string compares.
+typedef unsigned long long u64;
+typedef struct {
+  u64 low, high;
+  u32 length;
+  /** what the name stands for, + 1; 0: an empty slot */
+  u32 value;
+} NameSlot;
+#define NAME_SLOTS 256
 
-static u32 hashName(const u8 *s, u32 n) {
-  u32 h = 2166136261u;
-  for (u32 k = 0; k < n; k++) h = (h ^ lower(s[k])) * 16777619u;
-  return h;
+static NameSlot elementSlots[NAME_SLOTS], attributeSlots[NAME_SLOTS];
+
+static int keyOf(const u8 *s, u32 n, u64 *low, u64 *high) {
+  if (n == 0 || n > 16) return 0;
+  u64 a = 0, b = 0;
+  for (u32 k = 0; k < n && k < 8; k++) a |= (u64)lower(s[k]) << (8 * k);
+  for (u32 k = 8; k < n; k++) b |= (u64)lower(s[k]) << (8 * (k - 8));
+  *low = a, *high = b;
+  return 1;
+}
+static u32 slotOf(u64 low, u64 high, u32 n) { return (u32)(((low ^ (high * 31) ^ n) * 0x9E3779B97F4A7C15ull) >> 56); }
+
+static void insertName(NameSlot *slots, const char *name, u32 value) {
+  u32 n = 0;
+  while (name[n]) n++;
+  u64 low, high;
+  keyOf((const u8 *)name, n, &low, &high);
+  u32 k = slotOf(low, high, n);
+  while (slots[k].value) k = (k + 1) % NAME_SLOTS;
+  slots[k] = (NameSlot){low, high, n, value + 1};
+}
+
+/** The value stored for a name, + 1; 0 if it is not there. */
+static u32 lookupName(const NameSlot *slots, const u8 *s, u32 n) {
+  u64 low, high;
+  if (!keyOf(s, n, &low, &high)) return 0;
+  for (u32 k = slotOf(low, high, n); slots[k].value; k = (k + 1) % NAME_SLOTS)
+    if (slots[k].low == low && slots[k].high == high && slots[k].length == n) return slots[k].value;
+  return 0;
 }
 
 static const Element *elementOf(const u8 *name, u32 n) {
-  if (!slotsBuilt) {
-    for (u32 k = 0; k < ELEMENT_COUNT; k++) {
-      const char *e = ELEMENTS[k].name;
-      u32 length = 0;
-      while (e[length]) length++;
-      u32 slot = hashName((const u8 *)e, length) % SLOTS;
-      while (slots[slot]) slot = (slot + 1) % SLOTS;
-      slots[slot] = (u8)(k + 1);
-    }
-    slotsBuilt = 1;
-  }
-  if (n > 14) return &OTHER_ELEMENT;
-  for (u32 slot = hashName(name, n) % SLOTS; slots[slot]; slot = (slot + 1) % SLOTS) {
-    const Element *e = &ELEMENTS[slots[slot] - 1];
-    if (equalsLower(name, n, e->name)) return e;
-  }
-  return &OTHER_ELEMENT;
+  u32 found = lookupName(elementSlots, name, n);
+  return found ? &ELEMENTS[found - 1] : &OTHER_ELEMENT;
 }
 
 // Attribute ids; the URL ones share their bit with the element flag.
@@ -373,10 +426,16 @@ static const struct {
 };
 
 static u32 attributeId(const u8 *name, u32 n) {
-  if (n < 3 || n > 11) return A_OTHER;
-  for (u32 k = 0; k < sizeof ATTRIBUTES / sizeof ATTRIBUTES[0]; k++)
-    if (equalsLower(name, n, ATTRIBUTES[k].name)) return ATTRIBUTES[k].id;
-  return A_OTHER;
+  u32 found = lookupName(attributeSlots, name, n);
+  return found ? ATTRIBUTES[found - 1].id : A_OTHER;
+}
+
+static void buildNameTables(void) {
+  static int built;
+  if (built) return;
+  built = 1;
+  for (u32 k = 0; k < ELEMENT_COUNT; k++) insertName(elementSlots, ELEMENTS[k].name, k);
+  for (u32 k = 0; k < sizeof ATTRIBUTES / sizeof ATTRIBUTES[0]; k++) insertName(attributeSlots, ATTRIBUTES[k].name, k);
 }
 
 // ---- tags ------------------------------------------------------------------------------
@@ -418,7 +477,7 @@ static void addAttribute(u32 nameStart, u32 nameEnd, u32 valueStart, u32 valueEn
 static int parseTag(const u8 *s, u32 start, u32 n, int endTag, Tag *tag) {
   u32 i = start + (endTag ? 2 : 1);
   tag->nameStart = i;
-  while (i < n && !isWhitespace(s[i]) && s[i] != '/' && s[i] != '>') i++;
+  while (i < n && !(CLASS[s[i]] & C_NAME_END)) i++;
   tag->nameEnd = i;
   tag->count = 0;
   for (;;) {
@@ -439,7 +498,7 @@ static int parseTag(const u8 *s, u32 start, u32 n, int endTag, Tag *tag) {
     }
     // attribute name: a leading '=' belongs to it
     u32 nameStart = i++;
-    while (i < n && !isWhitespace(s[i]) && s[i] != '/' && s[i] != '>' && s[i] != '=') i++;
+    while (i < n && !(CLASS[s[i]] & C_ATTRIBUTE_END)) i++;
     u32 nameEnd = i;
     while (i < n && isWhitespace(s[i])) i++;
     if (i >= n) return 0;
@@ -461,7 +520,7 @@ static int parseTag(const u8 *s, u32 start, u32 n, int endTag, Tag *tag) {
       addAttribute(nameStart, nameEnd, nameEnd, nameEnd, nameEnd, tag);
     } else {
       u32 valueStart = i;
-      while (i < n && !isWhitespace(s[i]) && s[i] != '>') i++;
+      while (i < n && !(CLASS[s[i]] & C_VALUE_END)) i++;
       if (i >= n) return 0;
       addAttribute(nameStart, nameEnd, valueStart, i, i, tag);
     }
@@ -546,16 +605,6 @@ EXPORT(scan_more) u32 scanMore(u32 length) {
 #define UNCHANGED (-1)
 #define ASK_JS (-2)
 
-static int isPlainRest(u8 c) {
-  // what the URL parser copies unchanged into path, query and fragment of an http(s) URL
-  if ((u8)((c | 32) - 'a') < 26 || (u8)(c - '0') < 10) return 1;
-  switch (c) {
-    case '-': case '.': case '_': case '~': case '!': case '$': case '&': case '(': case ')': case '*':
-    case '+': case ',': case ';': case '=': case ':': case '@': case '/': case '?': case '#':
-      return 1;
-  }
-  return 0;
-}
 static int isHex(u8 c) { return (u8)(c - '0') < 10 || (u8)((c | 32) - 'a') < 6; }
 
 /** `rest` (path, query, fragment) at a known origin, as fast-url.ts's mapRest maps it. */
@@ -569,7 +618,7 @@ static i32 mapRest(const Known *o, const u8 *rest, u32 n) {
       i += 2;
       continue;
     }
-    if (!isPlainRest(c)) return ASK_JS;
+    if (!(CLASS[c] & C_PLAIN)) return ASK_JS;
     if (c == '#' && hashAt == n) hashAt = i;
     if (c == '?' && queryAt == n && hashAt == n) queryAt = i;
   }
@@ -593,11 +642,11 @@ static i32 mapRest(const Known *o, const u8 *rest, u32 n) {
   ensure(&scratch, o->prefixLength + pathLength + searchLength + hashLength + 1);
   u8 *out = scratch.p;
   u32 length = 0;
-  __builtin_memcpy(out, o->prefix, o->prefixLength), length += o->prefixLength;
-  __builtin_memcpy(out + length, path + o->baseLength, pathLength - o->baseLength), length += pathLength - o->baseLength;
+  copy(out, o->prefix, o->prefixLength), length += o->prefixLength;
+  copy(out + length, path + o->baseLength, pathLength - o->baseLength), length += pathLength - o->baseLength;
   if (!length) out[length++] = '/';
-  __builtin_memcpy(out + length, rest + queryAt, searchLength), length += searchLength;
-  __builtin_memcpy(out + length, rest + hashAt, hashLength), length += hashLength;
+  copy(out + length, rest + queryAt, searchLength), length += searchLength;
+  copy(out + length, rest + hashAt, hashLength), length += hashLength;
   return (i32)length;
 }
 
@@ -709,7 +758,7 @@ static int setValue(Attribute *a, i32 length) {
   a->set = (i32)values.length;
   a->setLength = (u32)length;
   ensure(&values, values.length + (u32)length);
-  __builtin_memcpy(values.p + values.length, scratch.p, (u32)length);
+  copy(values.p + values.length, scratch.p, (u32)length);
   values.length += (u32)length;
   return 1;
 }
@@ -857,6 +906,8 @@ static int startTag(Tag *tag) {
 }
 
 static void endTagSeen(const u8 *name, u32 n) {
+  // At the top level, outside an SVG <style>, an end tag changes nothing here.
+  if (state.depth <= 1 && !state.foreignStyle) return;
   const Element *element = elementOf(name, n);
   if (element->id == X_STYLE) state.foreignStyle = 0;
   // `</p>` and `</br>` end foreign content like a breakout start tag (one level, as above).
