@@ -18,9 +18,12 @@
 // One instance serves every response of an isolate: JS copies `state` in before and out
 // after each call, and keeps the unconsumed input, so responses never share anything.
 
+#include <wasm_simd128.h>
+
 typedef unsigned char u8;
 typedef unsigned int u32;
 typedef int i32;
+typedef unsigned long long u64;
 
 #define IMPORT(name) __attribute__((import_module("env"), import_name(#name)))
 #define EXPORT(name) __attribute__((export_name(#name)))
@@ -81,7 +84,6 @@ static void emit(const u8 *p, u32 n) {
   copy(output.p + output.length, p, n);
   output.length += n;
 }
-static void emitByte(u8 c) { emit(&c, 1); }
 
 // ---- configured origins, for mapping plain URLs without JS ----------------------------
 
@@ -204,8 +206,15 @@ static int isWhitespace(u8 c) { return CLASS[c] & C_SPACE; }
 static int isAlpha(u8 c) { return (u8)((c | 32) - 'a') < 26; }
 static u8 lower(u8 c) { return (u8)(c - 'A') < 26 ? c | 32 : c; }
 
+/** The first `c` in s[from, n), 16 bytes at a time; -1 if none. */
 static i32 find(const u8 *s, u32 from, u32 n, u8 c) {
-  for (u32 i = from; i < n; i++)
+  u32 i = from;
+  v128_t needle = wasm_i8x16_splat((char)c);
+  for (; i + 16 <= n; i += 16) {
+    u32 mask = (u32)wasm_i8x16_bitmask(wasm_i8x16_eq(wasm_v128_load(s + i), needle));
+    if (mask) return (i32)(i + (u32)__builtin_ctz(mask));
+  }
+  for (; i < n; i++)
     if (s[i] == c) return (i32)i;
   return -1;
 }
@@ -367,7 +376,6 @@ static const Element OTHER_ELEMENT = {"", 0, X_OTHER};
 
 // Names are looked up by their lower-case bytes packed into two words, in tables built
 // once (first reset_state): a tag costs a few word compares, not string compares.
-typedef unsigned long long u64;
 typedef struct {
   u64 low, high;
   u32 length;
@@ -386,6 +394,11 @@ static int keyOf(const u8 *s, u32 n, u64 *low, u64 *high) {
   *low = a, *high = b;
   return 1;
 }
+/** Adds the byte at position k of a name to its key (names past 16 bytes match nothing). */
+static inline __attribute__((always_inline)) void keyAdd(u64 *low, u64 *high, u32 k, u8 c) {
+  if (k < 8) *low |= (u64)lower(c) << (8 * k);
+  else if (k < 16) *high |= (u64)lower(c) << (8 * (k - 8));
+}
 static u32 slotOf(u64 low, u64 high, u32 n) { return (u32)(((low ^ (high * 31) ^ n) * 0x9E3779B97F4A7C15ull) >> 56); }
 
 static void insertName(NameSlot *slots, const char *name, u32 value) {
@@ -398,13 +411,17 @@ static void insertName(NameSlot *slots, const char *name, u32 value) {
   slots[k] = (NameSlot){low, high, n, value + 1};
 }
 
-/** The value stored for a name, + 1; 0 if it is not there. */
-static u32 lookupName(const NameSlot *slots, const u8 *s, u32 n) {
-  u64 low, high;
-  if (!keyOf(s, n, &low, &high)) return 0;
+/** The value stored for a name with this key, + 1; 0 if it is not there. */
+static u32 lookupKey(const NameSlot *slots, u64 low, u64 high, u32 n) {
+  if (n == 0 || n > 16) return 0;
   for (u32 k = slotOf(low, high, n); slots[k].value; k = (k + 1) % NAME_SLOTS)
     if (slots[k].low == low && slots[k].high == high && slots[k].length == n) return slots[k].value;
   return 0;
+}
+
+static u32 lookupName(const NameSlot *slots, const u8 *s, u32 n) {
+  u64 low, high;
+  return keyOf(s, n, &low, &high) ? lookupKey(slots, low, high, n) : 0;
 }
 
 static const Element *elementOf(const u8 *name, u32 n) {
@@ -425,8 +442,8 @@ static const struct {
     {"face", A_FACE},         {"size", A_SIZE},         {"encoding", A_ENCODING},
 };
 
-static u32 attributeId(const u8 *name, u32 n) {
-  u32 found = lookupName(attributeSlots, name, n);
+static u32 attributeId(u64 low, u64 high, u32 n) {
+  u32 found = lookupKey(attributeSlots, low, high, n);
   return found ? ATTRIBUTES[found - 1].id : A_OTHER;
 }
 
@@ -455,6 +472,8 @@ typedef struct {
 
 typedef struct {
   u32 nameStart, nameEnd;
+  /** the element's entry, + 1, or 0 (start tags) */
+  u32 element;
   u32 selfClosing;
   /** just past `>` */
   u32 end;
@@ -464,12 +483,14 @@ typedef struct {
 static Buffer attributes;
 static Attribute *attributeAt(u32 k) { return (Attribute *)attributes.p + k; }
 
-static void addAttribute(u32 nameStart, u32 nameEnd, u32 valueStart, u32 valueEnd, u32 rawEnd, Tag *tag) {
-  attributes.length = tag->count * sizeof(Attribute);
-  ensure(&attributes, attributes.length + sizeof(Attribute));
+static void addAttribute(u32 nameStart, u32 nameEnd, u32 valueStart, u32 valueEnd, u32 rawEnd, u32 id, Tag *tag) {
+  if ((tag->count + 1) * sizeof(Attribute) > attributes.capacity) {
+    attributes.length = tag->count * sizeof(Attribute);
+    ensure(&attributes, attributes.length + sizeof(Attribute));
+  }
   Attribute *a = attributeAt(tag->count++);
   a->nameStart = nameStart, a->nameEnd = nameEnd, a->valueStart = valueStart, a->valueEnd = valueEnd, a->rawEnd = rawEnd;
-  a->id = attributeId(input.p + nameStart, nameEnd - nameStart);
+  a->id = id;
   a->set = -1, a->setLength = 0, a->removed = 0;
 }
 
@@ -477,8 +498,12 @@ static void addAttribute(u32 nameStart, u32 nameEnd, u32 valueStart, u32 valueEn
 static int parseTag(const u8 *s, u32 start, u32 n, int endTag, Tag *tag) {
   u32 i = start + (endTag ? 2 : 1);
   tag->nameStart = i;
-  while (i < n && !(CLASS[s[i]] & C_NAME_END)) i++;
+  u64 low = 0, high = 0;
+  // End tags are looked up only when they can matter (endTagSeen).
+  if (endTag) while (i < n && !(CLASS[s[i]] & C_NAME_END)) i++;
+  else while (i < n && !(CLASS[s[i]] & C_NAME_END)) keyAdd(&low, &high, i - tag->nameStart, s[i]), i++;
   tag->nameEnd = i;
+  tag->element = endTag ? 0 : lookupKey(elementSlots, low, high, i - tag->nameStart);
   tag->count = 0;
   for (;;) {
     while (i < n && isWhitespace(s[i])) i++;
@@ -497,13 +522,16 @@ static int parseTag(const u8 *s, u32 start, u32 n, int endTag, Tag *tag) {
       continue;
     }
     // attribute name: a leading '=' belongs to it
-    u32 nameStart = i++;
-    while (i < n && !(CLASS[s[i]] & C_ATTRIBUTE_END)) i++;
+    u32 nameStart = i;
+    low = high = 0;
+    keyAdd(&low, &high, 0, s[i++]);
+    while (i < n && !(CLASS[s[i]] & C_ATTRIBUTE_END)) keyAdd(&low, &high, i - nameStart, s[i]), i++;
     u32 nameEnd = i;
+    u32 id = attributeId(low, high, nameEnd - nameStart);
     while (i < n && isWhitespace(s[i])) i++;
     if (i >= n) return 0;
     if (s[i] != '=') {
-      addAttribute(nameStart, nameEnd, nameEnd, nameEnd, nameEnd, tag);
+      addAttribute(nameStart, nameEnd, nameEnd, nameEnd, nameEnd, id, tag);
       continue;
     }
     i++;
@@ -513,16 +541,16 @@ static int parseTag(const u8 *s, u32 start, u32 n, int endTag, Tag *tag) {
     if (c == '"' || c == '\'') {
       i32 close = find(s, i + 1, n, c);
       if (close < 0) return 0;
-      addAttribute(nameStart, nameEnd, i + 1, (u32)close, (u32)close + 1, tag);
+      addAttribute(nameStart, nameEnd, i + 1, (u32)close, (u32)close + 1, id, tag);
       i = (u32)close + 1;
     } else if (c == '>') {
       // `name=>`: no value, and lol-html writes it back as the bare name.
-      addAttribute(nameStart, nameEnd, nameEnd, nameEnd, nameEnd, tag);
+      addAttribute(nameStart, nameEnd, nameEnd, nameEnd, nameEnd, id, tag);
     } else {
       u32 valueStart = i;
       while (i < n && !(CLASS[s[i]] & C_VALUE_END)) i++;
       if (i >= n) return 0;
-      addAttribute(nameStart, nameEnd, valueStart, i, i, tag);
+      addAttribute(nameStart, nameEnd, valueStart, i, i, id, tag);
     }
   }
 }
@@ -707,10 +735,9 @@ static int isSchemeChar(u8 c) { return isAlpha(c) || (u8)(c - '0') < 10 || c == 
  */
 static i32 mapUrlHere(const u8 *v, u32 n) {
   if (!n) return UNCHANGED;
-  // edge spaces and controls, and non-ASCII (the substitution marker among it): JS
+  // Edge spaces and controls: JS. Non-ASCII (the substitution marker among it) can only
+  // reach a mapping through mapRest, which leaves it to JS too.
   if (v[0] <= 32 || v[n - 1] <= 32) return ASK_JS;
-  for (u32 i = 0; i < n; i++)
-    if (v[i] >= 0x80) return ASK_JS;
   u8 first = v[0];
   if (first == 'h') {
     for (u32 k = 0; k < knownCount; k++) {
@@ -834,31 +861,33 @@ static int rewriteAttributes(Tag *tag, const Element *element) {
 }
 
 static void serialize(const u8 *s, Tag *tag) {
-  emitByte('<');
-  emit(s + tag->nameStart, tag->nameEnd - tag->nameStart);
+  // At most: the tag as written, plus each new value with every `"` as `&quot;` and quotes.
+  u32 most = tag->end - tag->nameStart + 4;
+  for (u32 k = 0; k < tag->count; k++) most += attributeAt(k)->setLength * 6 + 3;
+  if (output.length + most > output.capacity) ensure(&output, output.length + most);
+  u8 *out = output.p + output.length;
+  *out++ = '<';
+  copy(out, s + tag->nameStart, tag->nameEnd - tag->nameStart), out += tag->nameEnd - tag->nameStart;
   for (u32 k = 0; k < tag->count; k++) {
     Attribute *a = attributeAt(k);
     if (a->removed) continue;
-    emitByte(' ');
+    *out++ = ' ';
     if (a->set < 0) {
-      emit(s + a->nameStart, a->rawEnd - a->nameStart);
+      copy(out, s + a->nameStart, a->rawEnd - a->nameStart), out += a->rawEnd - a->nameStart;
       continue;
     }
-    emit(s + a->nameStart, a->nameEnd - a->nameStart);
-    emit((const u8 *)"=\"", 2);
+    copy(out, s + a->nameStart, a->nameEnd - a->nameStart), out += a->nameEnd - a->nameStart;
+    *out++ = '=', *out++ = '"';
     const u8 *value = values.p + a->set;
-    u32 from = 0;
     for (u32 i = 0; i < a->setLength; i++) {
-      if (value[i] != '"') continue;
-      emit(value + from, i - from);
-      emit((const u8 *)"&quot;", 6);
-      from = i + 1;
+      if (value[i] != '"') *out++ = value[i];
+      else copy(out, (const u8 *)"&quot;", 6), out += 6;
     }
-    emit(value + from, a->setLength - from);
-    emitByte('"');
+    *out++ = '"';
   }
-  if (tag->selfClosing) emit((const u8 *)" />", 3);
-  else emitByte('>');
+  if (tag->selfClosing) *out++ = ' ', *out++ = '/';
+  *out++ = '>';
+  output.length = (u32)(out - output.p);
 }
 
 static int isMarkupEncoding(const Attribute *a) {
@@ -870,8 +899,7 @@ static int isMarkupEncoding(const Attribute *a) {
 
 /** Follows the state a start tag switches to; true if it rewrote the tag. */
 static int startTag(Tag *tag) {
-  const u8 *s = input.p;
-  const Element *element = elementOf(s + tag->nameStart, tag->nameEnd - tag->nameStart);
+  const Element *element = tag->element ? &ELEMENTS[tag->element - 1] : &OTHER_ELEMENT;
   u32 ns = currentNs();
   if (ns != NS_HTML &&
       ((element->flags & E_BREAKOUT) || (element->id == X_FONT && (attribute(tag, A_COLOR) || attribute(tag, A_FACE) || attribute(tag, A_SIZE))))) {
