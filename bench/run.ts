@@ -2,9 +2,9 @@
 // all on 127.0.0.1, in interleaved runs (so a noisy neighbour hits every column alike),
 // reporting medians. Not part of `npm test`: it takes minutes and asserts nothing.
 import { fork, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { build as esbuild } from 'esbuild';
@@ -69,6 +69,10 @@ async function main(): Promise<void> {
     log('building the gateway as wrangler deploy would');
     const bundle = build(join(dir, 'build'));
     const bundleBytes = readFileSync(bundle);
+    // The WebAssembly modules wrangler writes beside the script ship with it.
+    const wasmBytes = readdirSync(dirname(bundle))
+      .filter((file) => file.endsWith('.wasm'))
+      .map((file) => readFileSync(join(dirname(bundle), file)));
 
     const routes = {
       routes: [
@@ -152,7 +156,7 @@ async function main(): Promise<void> {
         'workerd processes': processes,
         workerd: versionOf(join(ROOT, 'node_modules/.bin/workerd'), ['--version']),
         nginx: nginx ? versionOf(nginx, ['-v']) : 'not used',
-        'bundle size': `${kb(bundleBytes.length)} (${kb(gzipSync(bundleBytes).length)} gzip)`,
+        'bundle size': `${kb(bundleBytes.length)} (${kb(gzipSync(bundleBytes).length)} gzip)${wasmBytes.map((bytes) => ` + ${kb(bytes.length)} WebAssembly (${kb(gzipSync(bytes).length)} gzip)`).join('')}`,
       },
       notes,
       load: mapValues(loadRuns, (byTarget) => mapValues(byTarget, medianLoad)),

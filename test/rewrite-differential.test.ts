@@ -1,6 +1,7 @@
-// The fast link rewriter (src/rewrite/fast-html.ts) must write exactly what the HTMLRewriter
-// one (src/rewrite/html.ts, the reference) writes, whatever the page and however it is cut
-// into chunks. Both run in workerd (HTMLRewriter exists nowhere else), in a test-only Worker.
+// The fast link rewriter (src/rewrite/fast-html.ts over the WebAssembly tokenizer,
+// html-tokenizer.c) must write exactly what the HTMLRewriter one (src/rewrite/html.ts, the
+// reference) writes, whatever the page and however it is cut into chunks. Both run in
+// workerd (HTMLRewriter exists nowhere else), in a test-only Worker.
 import { build } from 'esbuild';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -95,6 +96,17 @@ describe('fast link rewriter = HTMLRewriter rewriter', () => {
     const results = await rewriteBoth(pages);
     expectSameOutput(pages, results);
     expect(results[0]!.reference).toContain('<img src="/site/x"');
+  });
+
+  it('on CSS text whose end arrives byte by byte', async () => {
+    const css = 'a{b:url(http://o.test/x)}';
+    const after = '<a href="http://o.test/y">y</a>';
+    const pages = [`<style>${css}</style>${after}`, `<svg><style>${css}</style></svg>${after}`, `<svg><style><![CDATA[${css}]]></style></svg>${after}`];
+    const cases: RewriteCase[] = pages.map((html) => ({ html, routes: ROUTES, url: PAGE_URL, chunkings: [[1], [2], [3], [5]] }));
+    const res = await fetch(worker.url, { method: 'POST', body: JSON.stringify(cases) });
+    const results = (await res.json()) as RewriteResult[];
+    expectSameOutput(pages, results);
+    for (const { reference } of results) expect(reference).toMatch(/url\(\/site\/x\).*href="\/site\/y"/);
   });
 
   it('leaves other charsets to HTMLRewriter', async () => {
