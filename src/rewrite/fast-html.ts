@@ -42,7 +42,8 @@ interface Tokenizer {
   write(length: number, final: number): number;
   output_pointer(): number;
   output_length(): number;
-  tag_scanning(): number;
+  waiting(): number;
+  resume_overlap(): number;
   map_url(length: number, baseOrigin: number): number;
 }
 
@@ -61,6 +62,8 @@ const encoder = new TextEncoder();
 let instance: Tokenizer | undefined;
 let answering: LinkRewriter | null = null;
 let loadedTable: LinkTable | undefined;
+/** Memory an instance may keep between calls (a ~110 KB page with 2,000 links needs ~1 MiB). */
+const MEMORY_KEPT = 8 << 20;
 
 function tokenizer(table: LinkTable): Tokenizer {
   instance ??= new WebAssembly.Instance(tokenizerModule, { env: { callback } }).exports as unknown as Tokenizer;
@@ -102,15 +105,33 @@ export function mapUrlInTokenizer(value: string, base: URL, table: LinkTable): s
   return decoder.decode(new Uint8Array(x.memory.buffer, x.scratch_buffer(0), length));
 }
 
+/** Bytes of WebAssembly memory the isolate keeps for the tokenizer between calls. For tests. */
+export function tokenizerMemory(): number {
+  return instance?.memory.buffer.byteLength ?? 0;
+}
+
 function callback(kind: number, at: number, length: number, at2: number, length2: number): number {
   const memory = new Uint8Array(instance!.memory.buffer);
   const value = decoder.decode(memory.subarray(at, at + length));
   const answer = answering!.answer(kind, value, kind === REFRESH ? decoder.decode(memory.subarray(at2, at2 + length2)) : '');
   if (answer === null) return -1;
-  // UTF-8 takes at most 3 bytes per UTF-16 unit.
-  const capacity = answer.length * 3;
-  const scratch = instance!.scratch_buffer(capacity);
-  return encoder.encodeInto(answer, new Uint8Array(instance!.memory.buffer, scratch, capacity)).written;
+  // Encoded first, so the tokenizer's scratch memory is the answer's size (a stylesheet's
+  // can be megabytes), not the 3 bytes per UTF-16 unit encodeInto would need room for.
+  const bytes = encoder.encode(answer);
+  const scratch = instance!.scratch_buffer(bytes.length);
+  new Uint8Array(instance!.memory.buffer, scratch, bytes.length).set(bytes);
+  return bytes.length;
+}
+
+/** Fills `into` with the last bytes of `parts`. */
+function copyTail(parts: Uint8Array[], into: Uint8Array): void {
+  let end = into.length;
+  for (let k = parts.length - 1; k >= 0 && end > 0; k--) {
+    const part = parts[k]!;
+    const take = Math.min(part.length, end);
+    into.set(part.subarray(part.length - take), end - take);
+    end -= take;
+  }
 }
 
 /** One response's rewriting: the tokenizer's state and the input it has not consumed yet. */
@@ -123,7 +144,10 @@ class LinkRewriter {
   /** input the tokenizer has not consumed (an unfinished tag, end tag, <style> text, ...) */
   private pending: Uint8Array[] = [];
   private pendingLength = 0;
-  private tagScanning = false;
+  /** the kept input ends inside a tag or CSS text: new input is searched for its end first */
+  private waiting = false;
+  /** bytes from the end of the kept input that the search needs again (html-tokenizer.c resume_overlap) */
+  private overlap = 0;
 
   constructor(documentUrl: URL, table: LinkTable) {
     this.documentUrl = documentUrl;
@@ -139,12 +163,16 @@ class LinkRewriter {
       x.reset_state(this.originIndex(this.base));
       this.state = new Uint8Array(x.memory.buffer, x.state_pointer(), x.state_size()).slice();
     }
-    if (this.tagScanning && chunk) {
-      // Inside a tag longer than the input so far (a data: URL of megabytes): scan only the
-      // new bytes, and keep them aside until the tag ends.
-      const at = x.input_buffer(chunk.length);
-      new Uint8Array(x.memory.buffer, at, chunk.length).set(chunk);
-      if (!this.call(x, () => x.scan_more(chunk.length))) {
+    if (this.waiting && chunk) {
+      // Inside a tag or <style> text longer than the input so far (a data: URL, a stylesheet
+      // of megabytes): search only the new bytes for its end, and keep them aside until then.
+      const length = this.overlap + chunk.length;
+      const at = x.input_buffer(length); // may grow the memory, detaching the old buffer
+      const input = new Uint8Array(x.memory.buffer, at, length);
+      copyTail(this.pending, input.subarray(0, this.overlap));
+      input.set(chunk, this.overlap);
+      if (!this.call(x, () => x.scan_more(length))) {
+        this.overlap = x.resume_overlap();
         this.keep(chunk.slice());
         return null;
       }
@@ -157,13 +185,18 @@ class LinkRewriter {
     for (const part of this.pending) input.set(part, offset), (offset += part.length);
     if (chunk) input.set(chunk, offset);
     const consumed = this.call(x, () => x.write(length, final ? 1 : 0));
-    this.tagScanning = x.tag_scanning() === 1;
+    this.waiting = x.waiting() === 1;
+    this.overlap = x.resume_overlap();
     const memory = new Uint8Array(x.memory.buffer);
     this.pending = [];
     this.pendingLength = 0;
     if (consumed < length) this.keep(memory.slice(inputAt + consumed, inputAt + length));
     const out = x.output_pointer();
-    return memory.slice(out, out + x.output_length());
+    const output = memory.slice(out, out + x.output_length());
+    // WebAssembly memory only grows: after a huge tag or stylesheet, let this instance (and
+    // its memory) go, so the isolate does not keep it; the next call starts a fresh one.
+    if (memory.length > MEMORY_KEPT) instance = loadedTable = undefined;
+    return output;
   }
 
   /** Runs `step` with this response's state in the tokenizer, and takes the state back. */

@@ -158,17 +158,19 @@ typedef struct {
    * what is new.
    */
   u32 textScanned;
+  /** the input ended inside such CSS text: more input is only searched for its end (scan_more) */
+  u32 textWaiting;
   u32 depth;
   u8 frames[MAX_DEPTH];
 } State;
 
 static State state;
+/** set by write and scan_more: see resume_overlap */
+static u32 resumeOverlap;
 
 EXPORT(state_pointer) State *statePointer(void) { return &state; }
 EXPORT(state_size) u32 stateSize(void) { return sizeof(State); }
-static void buildNameTables(void);
 EXPORT(reset_state) void resetState(i32 baseOrigin) {
-  buildNameTables();
   __builtin_memset(&state, 0, sizeof state);
   state.baseOrigin = baseOrigin;
   state.depth = 1;
@@ -623,11 +625,8 @@ static u32 scanTag(const u8 *s, u32 start, u32 n) {
   return 0;
 }
 
-/**
- * Resumes the scan of the unfinished tag the kept input ends with, over `length` new bytes
- * at the start of `input` (JS keeps the rest): 1 if the tag ends in them.
- */
-EXPORT(scan_more) u32 scanMore(u32 length) {
+/** Resumes the scan of the unfinished tag the kept input ends with over new bytes: 1 if it ends in them. */
+static u32 scanMoreTag(u32 length) {
   u32 scanned = state.tagScanned;
   state.tagScanned = 0;
   if (scanTag(input.p, 0, length)) return 1;
@@ -1060,7 +1059,9 @@ static void emitCss(const u8 *s, u32 from, u32 to) {
 EXPORT(write) u32 write(u32 length, u32 final) {
   const u8 *s = input.p;
   const u32 n = length;
+  buildNameTables(); // a fresh instance may be handed a response's state midway (see fast-html.ts)
   output.length = 0;
+  state.textWaiting = 0;
   u32 emitted = 0; // s[emitted, i) is processed but not yet in output
   u32 i = 0;
   Tag tag;
@@ -1074,6 +1075,7 @@ EXPORT(write) u32 write(u32 length, u32 final) {
           state.textScanned = 0;
           if (lt < 0 && !final) {
             state.textScanned = n - i;
+            state.textWaiting = 1;
             goto stop; // the text node may go on
           }
           emit(s + emitted, i - emitted);
@@ -1152,6 +1154,7 @@ EXPORT(write) u32 write(u32 length, u32 final) {
           state.textScanned = 0;
           if (found < 0 && !final) {
             state.textScanned = keepBack(i, n, length + 3) - i;
+            state.textWaiting = 1;
             goto stop;
           }
           u32 stop = found < 0 ? n : (u32)found;
@@ -1227,6 +1230,7 @@ EXPORT(write) u32 write(u32 length, u32 final) {
           state.textScanned = 0;
           if (close < 0 && !final) {
             state.textScanned = keepBack(i, n, 2) - i;
+            state.textWaiting = 1;
             goto stop;
           }
           u32 end = close >= 0 ? (u32)close : n;
@@ -1251,7 +1255,40 @@ stop:
   if (final) i = n;
   if (i < emitted) i = emitted;
   emit(s + emitted, i - emitted);
+  // CSS text waiting for its end is kept from its start: what scan_more must be given again.
+  resumeOverlap = state.textWaiting ? n - i - state.textScanned : 0;
   return i;
+}
+
+/**
+ * While the input ends inside a tag or CSS text (waiting): looks for its end in
+ * input[0, length), which holds the last resume_overlap() bytes of the kept input and then
+ * the new ones, so JS need not pass everything kept again until the end comes (a <style>
+ * of megabytes would otherwise be copied in once per chunk). 1 if the end is in them: then
+ * JS passes all of it to write.
+ */
+EXPORT(scan_more) u32 scanMore(u32 length) {
+  if (state.tagScanning) return scanMoreTag(length);
+  const u8 *s = input.p;
+  i32 found;
+  u32 back;
+  if (state.state == RAWTEXT) {
+    const char *name = ELEMENTS[state.rawElement].name;
+    u32 nameLength = 0;
+    while (name[nameLength]) nameLength++;
+    found = findEndTag(s, 0, length, name);
+    back = keepBack(0, length, nameLength + 3);
+  } else if (state.state == CDATA) {
+    found = findText(s, 0, length, "]]>", 3);
+    back = keepBack(0, length, 2);
+  } else {
+    found = find(s, 0, length, '<');
+    back = length;
+  }
+  if (found >= 0) return 1;
+  state.textScanned += back;
+  resumeOverlap = length - back;
+  return 0;
 }
 
 /** Room for `length` bytes of input. */
@@ -1262,4 +1299,7 @@ EXPORT(input_buffer) u8 *inputBuffer(u32 length) {
 }
 EXPORT(output_pointer) u8 *outputPointer(void) { return output.p; }
 EXPORT(output_length) u32 outputLength(void) { return output.length; }
-EXPORT(tag_scanning) u32 tagScanning(void) { return state.tagScanning; }
+/** Whether the input ended inside a tag or CSS text, so more input goes to scan_more first. */
+EXPORT(waiting) u32 waiting(void) { return state.tagScanning || state.textWaiting; }
+/** How many bytes from the end of the kept input scan_more needs in front of the new ones. */
+EXPORT(resume_overlap) u32 resumeOverlapLength(void) { return resumeOverlap; }
