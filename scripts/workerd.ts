@@ -1,11 +1,11 @@
 // Runs the built gateway in bare workerd: production-like, with no dev proxy in between.
 // Shared by `npm run serve` and the test suite, so tests exercise what serve runs.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import type { BuildOptions } from 'esbuild';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
-import { basename, dirname, join, relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = resolve(fileURLToPath(import.meta.url), '../..');
@@ -99,11 +99,11 @@ export function workerdConfig(options: WorkerdOptions): string {
 );
 `;
   }
-  // The bundle imports its WebAssembly as sibling files (`./<hash>-name.wasm`), as wrangler writes them.
+  // The bundle imports its WebAssembly as sibling files (`./<hash>-name.wasm`), as wrangler
+  // writes them; only those it imports, not stale ones an earlier build left in the folder.
   const scriptDir = dirname(resolve(options.script));
-  const wasmModules = readdirSync(scriptDir)
-    .filter((file) => file.endsWith('.wasm'))
-    .map((file) => `, (name = ${JSON.stringify(basename(file))}, wasm = embed ${JSON.stringify(relative(dir, join(scriptDir, file)))})`)
+  const wasmModules = [...new Set(Array.from(readFileSync(options.script, 'utf8').matchAll(/from\s*"\.\/([^"/]+\.wasm)"/g), (m) => m[1]!))]
+    .map((file) => `, (name = ${JSON.stringify(file)}, wasm = embed ${JSON.stringify(relative(dir, join(scriptDir, file)))})`)
     .join('');
   const config = `using Workerd = import "/workerd/workerd.capnp";
 const config :Workerd.Config = (
