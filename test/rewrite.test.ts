@@ -13,6 +13,9 @@ let clientHasStart: () => void = () => {};
 let b: Origin;
 let gateway: Gateway;
 const image = randomBytes(50_000);
+/** ~8 MiB of CSS: more than the tokenizer keeps memory for between responses. */
+const BIG_STYLESHEET_RULES = 160 * 1024;
+const BIG_STYLESHEET_RULE = (origin: string) => `.r{background:url(${origin}/img.png)}\n`;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Writes the parts one by one with a pause between, so they reach the gateway as separate chunks. */
@@ -108,6 +111,12 @@ beforeAll(async () => {
       // buffered the whole page would never answer.
       await new Promise<void>((resolve) => (clientHasStart = resolve));
       return res.end('<p>end</p></body></html>');
+    }
+    if (path === '/big-style.html') {
+      res.setHeader('content-type', 'text/html');
+      res.write('<html><head><style>');
+      for (let sent = 0; sent < BIG_STYLESHEET_RULES; sent += 256) res.write(BIG_STYLESHEET_RULE(a.url).repeat(256));
+      return res.end(`</style></head><body><a href="${a.url}/after">after</a></body></html>`);
     }
     if (path === '/not-modified.html') {
       res.writeHead(304, { etag: '"v1"' });
@@ -263,6 +272,19 @@ describe('streaming', () => {
     expect(body.endsWith('<p>end</p></body></html>')).toBe(true);
     expect(body.split('href="/a/x"')).toHaveLength(4001);
   });
+});
+
+describe('a page with an 8 MiB inline stylesheet', () => {
+  it('has every url() in it rewritten, and the pages after it too', async () => {
+    const res = await request(gateway.url, '/a/big-style.html');
+    const rule = BIG_STYLESHEET_RULE('/a');
+    expect(res.text.length).toBe('<html><head><style>'.length + rule.length * BIG_STYLESHEET_RULES + '</style></head><body><a href="/a/after">after</a></body></html>'.length);
+    expect(res.text.split(rule)).toHaveLength(BIG_STYLESHEET_RULES + 1);
+    expect(res.text.endsWith('</style></head><body><a href="/a/after">after</a></body></html>')).toBe(true);
+    // The tokenizer lets go of the memory that page needed; the next starts afresh.
+    const next = await request(gateway.url, '/a/page.html');
+    expect(tag(next.text, 'abs')).toBe('<a id="abs" href="/a/docs/x.html?q=1#top">');
+  }, 30_000);
 });
 
 describe('CSS', () => {
