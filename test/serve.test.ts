@@ -1,12 +1,13 @@
 // `npm run serve`: several workerd processes on one port, proxying to a real origin.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { serve, type Served } from '../scripts/serve.ts';
-import { readFileSync } from 'node:fs';
-import { assetsDirectory, ROOT } from '../scripts/workerd.ts';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { assetsDirectory, ROOT, startWorkerd } from '../scripts/workerd.ts';
 import { request } from './support/http.ts';
 import { startOrigin, type Origin } from './support/origin.ts';
 
@@ -53,6 +54,24 @@ describe('serve()', () => {
     await served.stop();
     expect(served.pids()).toHaveLength(0);
     await expect(request(`http://127.0.0.1:${port}`, '/api/x')).rejects.toThrow(/ECONNREFUSED/);
+  });
+});
+
+describe('the workerd config', () => {
+  it('loads the WebAssembly the bundle imports, not a stale file an earlier build left beside it', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'switchyard-stale-'));
+    cpSync(dirname(inject('bundle')), folder, { recursive: true });
+    // Not WebAssembly at all: workerd refuses to start if it is given this module.
+    writeFileSync(join(folder, '0000-html-tokenizer.wasm'), 'stale');
+    const gateway = await startWorkerd({
+      script: join(folder, basename(inject('bundle'))),
+      bindings: { ROUTES: { routes: [{ path: '/api', origin: `${origin.url}/v1` }] } },
+    });
+    try {
+      expect((await request(gateway.url, '/api/x')).status).toBe(200);
+    } finally {
+      await gateway.stop();
+    }
   });
 });
 

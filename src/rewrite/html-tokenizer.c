@@ -990,6 +990,27 @@ static i32 findScriptStart(const u8 *s, u32 from, u32 n) {
 static u32 keepBack(u32 from, u32 n, u32 length) { return n - from > length ? n - length : from; }
 
 /**
+ * Where the text the tokenizer is in ends in s[from, n) (RAWTEXT: its element's end tag;
+ * CDATA: `]]>`; DATA: the next `<`), or -1; *resume is where a search must start again when
+ * more input comes (what could be the start of the end is searched again).
+ */
+static i32 findTextEnd(const u8 *s, u32 from, u32 n, u32 *resume) {
+  if (state.state == RAWTEXT) {
+    const char *name = ELEMENTS[state.rawElement].name;
+    u32 length = 0;
+    while (name[length]) length++;
+    *resume = keepBack(from, n, length + 3);
+    return findEndTag(s, from, n, name);
+  }
+  if (state.state == CDATA) {
+    *resume = keepBack(from, n, 2);
+    return findText(s, from, n, "]]>", 3);
+  }
+  *resume = n;
+  return find(s, from, n, '<');
+}
+
+/**
  * Where a script's text ends (the `<` of its end tag), by the script data states, which
  * let `<!--<script>` hide a `</script>`; or, when the input ends first, -(resume + 1).
  */
@@ -1145,15 +1166,13 @@ EXPORT(write) u32 write(u32 length, u32 final) {
         break;
       }
       case RAWTEXT: {
-        const char *name = ELEMENTS[state.rawElement].name;
-        u32 length = 0;
-        while (name[length]) length++;
-        i32 found = findEndTag(s, state.css ? i + state.textScanned : i, n, name);
+        u32 resume;
+        i32 found = findTextEnd(s, state.css ? i + state.textScanned : i, n, &resume);
         if (state.css) {
           // <style> text is rewritten once whole: keep it until its end tag comes.
           state.textScanned = 0;
           if (found < 0 && !final) {
-            state.textScanned = keepBack(i, n, length + 3) - i;
+            state.textScanned = resume - i;
             state.textWaiting = 1;
             goto stop;
           }
@@ -1164,7 +1183,7 @@ EXPORT(write) u32 write(u32 length, u32 final) {
           state.css = 0;
         } else {
           // Without the end tag, keep back what could be its start.
-          i = found >= 0 ? (u32)found : final ? n : keepBack(i, n, length + 3);
+          i = found >= 0 ? (u32)found : final ? n : resume;
         }
         if (found < 0) goto stop;
         state.state = DATA;
@@ -1224,12 +1243,13 @@ EXPORT(write) u32 write(u32 length, u32 final) {
         break;
       }
       case CDATA: {
-        i32 close = findText(s, state.foreignStyle ? i + state.textScanned : i, n, "]]>", 3);
+        u32 resume;
+        i32 close = findTextEnd(s, state.foreignStyle ? i + state.textScanned : i, n, &resume);
         if (state.foreignStyle) {
           // CDATA in an SVG <style> is CSS text to HTMLRewriter too.
           state.textScanned = 0;
           if (close < 0 && !final) {
-            state.textScanned = keepBack(i, n, 2) - i;
+            state.textScanned = resume - i;
             state.textWaiting = 1;
             goto stop;
           }
@@ -1239,7 +1259,7 @@ EXPORT(write) u32 write(u32 length, u32 final) {
           emitted = i = end;
         }
         if (close < 0) {
-          i = final ? n : keepBack(i, n, 2);
+          i = final ? n : resume;
           goto stop;
         }
         i = (u32)close + 3;
@@ -1269,25 +1289,10 @@ stop:
  */
 EXPORT(scan_more) u32 scanMore(u32 length) {
   if (state.tagScanning) return scanMoreTag(length);
-  const u8 *s = input.p;
-  i32 found;
-  u32 back;
-  if (state.state == RAWTEXT) {
-    const char *name = ELEMENTS[state.rawElement].name;
-    u32 nameLength = 0;
-    while (name[nameLength]) nameLength++;
-    found = findEndTag(s, 0, length, name);
-    back = keepBack(0, length, nameLength + 3);
-  } else if (state.state == CDATA) {
-    found = findText(s, 0, length, "]]>", 3);
-    back = keepBack(0, length, 2);
-  } else {
-    found = find(s, 0, length, '<');
-    back = length;
-  }
-  if (found >= 0) return 1;
-  state.textScanned += back;
-  resumeOverlap = length - back;
+  u32 resume;
+  if (findTextEnd(input.p, 0, length, &resume) >= 0) return 1;
+  state.textScanned += resume;
+  resumeOverlap = length - resume;
   return 0;
 }
 
