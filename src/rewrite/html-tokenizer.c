@@ -40,7 +40,8 @@ static u32 top;
 static u8 *allocate(u32 size) {
   if (!top) top = (u32)&__heap_base;
   top = (top + 15) & ~15u;
-  u32 end = top + size;
+  // 16 bytes of slack after each buffer: word loads may read past a name's end (keyOfWords).
+  u32 end = top + size + 16;
   u32 have = __builtin_wasm_memory_size(0) * 65536u;
   if (end > have && __builtin_wasm_memory_grow(0, (end - have + 65535) / 65536) == (unsigned long)-1) __builtin_trap();
   u8 *p = (u8 *)top;
@@ -75,9 +76,20 @@ static void copy(u8 *to, const u8 *from, u32 n) {
     __builtin_memcpy(to, from, n);
     return;
   }
+  // Whole words only: the last one (or pair of halves) overlaps the one before it.
   typedef unsigned long long __attribute__((aligned(1), may_alias)) u64u;
-  for (; n >= 8; n -= 8, to += 8, from += 8) *(u64u *)to = *(const u64u *)from;
-  for (; n; n--) *to++ = *from++;
+  typedef unsigned int __attribute__((aligned(1), may_alias)) u32u;
+  if (n >= 8) {
+    u64 last = *(const u64u *)(from + n - 8);
+    for (u32 i = 0; i + 8 < n; i += 8) *(u64u *)(to + i) = *(const u64u *)(from + i);
+    *(u64u *)(to + n - 8) = last;
+  } else if (n >= 4) {
+    u32 first = *(const u32u *)from, last = *(const u32u *)(from + n - 4);
+    *(u32u *)to = first, *(u32u *)(to + n - 4) = last;
+  } else if (n) {
+    u8 first = from[0], middle = from[n >> 1], last = from[n - 1];
+    to[0] = first, to[n >> 1] = middle, to[n - 1] = last;
+  }
 }
 
 static void emit(const u8 *p, u32 n) {
@@ -201,15 +213,18 @@ enum {
   C_VALUE_END = 8,
   /** copied unchanged by the URL parser into an http(s) path, query or fragment */
   C_PLAIN = 16,
+  /** plain, and nothing to look at in a path: not `.`, `?` or `#` */
+  C_PATH = 32,
 };
 #define SPACE (C_SPACE | C_NAME_END | C_ATTRIBUTE_END | C_VALUE_END)
+#define PATH (C_PLAIN | C_PATH)
 static const u8 CLASS[256] = {
     [' '] = SPACE, ['\t'] = SPACE, ['\n'] = SPACE, ['\f'] = SPACE, ['\r'] = SPACE,
-    ['/'] = C_NAME_END | C_ATTRIBUTE_END | C_PLAIN, ['>'] = C_NAME_END | C_ATTRIBUTE_END | C_VALUE_END, ['='] = C_ATTRIBUTE_END | C_PLAIN,
-    ['A' ... 'Z'] = C_PLAIN, ['a' ... 'z'] = C_PLAIN, ['0' ... '9'] = C_PLAIN,
-    ['-'] = C_PLAIN, ['.'] = C_PLAIN, ['_'] = C_PLAIN, ['~'] = C_PLAIN, ['!'] = C_PLAIN, ['$'] = C_PLAIN, ['&'] = C_PLAIN,
-    ['('] = C_PLAIN, [')'] = C_PLAIN, ['*'] = C_PLAIN, ['+'] = C_PLAIN, [','] = C_PLAIN, [';'] = C_PLAIN, [':'] = C_PLAIN,
-    ['@'] = C_PLAIN, ['?'] = C_PLAIN, ['#'] = C_PLAIN,
+    ['/'] = C_NAME_END | C_ATTRIBUTE_END | PATH, ['>'] = C_NAME_END | C_ATTRIBUTE_END | C_VALUE_END, ['='] = C_ATTRIBUTE_END | PATH,
+    ['A' ... 'Z'] = PATH, ['a' ... 'z'] = PATH, ['0' ... '9'] = PATH,
+    ['-'] = PATH, ['_'] = PATH, ['~'] = PATH, ['!'] = PATH, ['$'] = PATH, ['&'] = PATH,
+    ['('] = PATH, [')'] = PATH, ['*'] = PATH, ['+'] = PATH, [','] = PATH, [';'] = PATH, [':'] = PATH, ['@'] = PATH,
+    ['.'] = C_PLAIN, ['?'] = C_PLAIN, ['#'] = C_PLAIN,
 };
 static int isWhitespace(u8 c) { return CLASS[c] & C_SPACE; }
 static int isAlpha(u8 c) { return (u8)((c | 32) - 'a') < 26; }
@@ -236,6 +251,18 @@ static i32 findText(const u8 *s, u32 from, u32 n, const char *text, u32 length) 
     if (k == length) return (i32)i;
   }
   return -1;
+}
+/** a[0, n) == b[0, n), a word at a time (the last word overlaps the one before it). */
+static int sameBytes(const u8 *a, const u8 *b, u32 n) {
+  typedef unsigned long long __attribute__((aligned(1), may_alias)) u64u;
+  if (n < 8) {
+    for (u32 k = 0; k < n; k++)
+      if (a[k] != b[k]) return 0;
+    return 1;
+  }
+  for (u32 k = 0; k + 8 < n; k += 8)
+    if (*(const u64u *)(a + k) != *(const u64u *)(b + k)) return 0;
+  return *(const u64u *)(a + n - 8) == *(const u64u *)(b + n - 8);
 }
 static int startsWith(const u8 *s, u32 at, u32 n, const char *text, u32 length) {
   if (at > n || n - at < length) return 0;
@@ -403,10 +430,24 @@ static int keyOf(const u8 *s, u32 n, u64 *low, u64 *high) {
   *low = a, *high = b;
   return 1;
 }
-/** Adds the byte at position k of a name to its key (names past 16 bytes match nothing). */
-static inline __attribute__((always_inline)) void keyAdd(u64 *low, u64 *high, u32 k, u8 c) {
-  if (k < 8) *low |= (u64)lower(c) << (8 * k);
-  else if (k < 16) *high |= (u64)lower(c) << (8 * (k - 8));
+/** `x` with its bytes A-Z made lower case, all eight at once. */
+static u64 lowerWord(u64 x) {
+  const u64 ones = 0x0101010101010101ull;
+  u64 ascii = x & 0x7f * ones;
+  u64 fromA = ascii + (0x80 - 'A') * ones; // top bit set in the bytes >= 'A'
+  u64 pastZ = ascii + (0x80 - 'Z' - 1) * ones; // in the bytes > 'Z'
+  return x | ((fromA & ~pastZ & ~x & 0x80 * ones) >> 2);
+}
+/**
+ * keyOf for a name in the input, 1 <= n <= 16, by words: it may read up to 15 bytes past
+ * the name, which every buffer has room for (allocate).
+ */
+static void keyOfWords(const u8 *s, u32 n, u64 *low, u64 *high) {
+  typedef unsigned long long __attribute__((aligned(1), may_alias)) u64u;
+  u64 a = *(const u64u *)s, b = 0;
+  if (n < 8) a &= (1ull << (8 * n)) - 1;
+  else if (n > 8) b = *(const u64u *)(s + 8) & (n < 16 ? (1ull << (8 * (n - 8))) - 1 : ~0ull);
+  *low = lowerWord(a), *high = lowerWord(b);
 }
 static u32 slotOf(u64 low, u64 high, u32 n) { return (u32)(((low ^ (high * 31) ^ n) * 0x9E3779B97F4A7C15ull) >> 56); }
 
@@ -507,12 +548,13 @@ static void addAttribute(u32 nameStart, u32 nameEnd, u32 valueStart, u32 valueEn
 static int parseTag(const u8 *s, u32 start, u32 n, int endTag, Tag *tag) {
   u32 i = start + (endTag ? 2 : 1);
   tag->nameStart = i;
-  u64 low = 0, high = 0;
-  // End tags are looked up only when they can matter (endTagSeen).
-  if (endTag) while (i < n && !(CLASS[s[i]] & C_NAME_END)) i++;
-  else while (i < n && !(CLASS[s[i]] & C_NAME_END)) keyAdd(&low, &high, i - tag->nameStart, s[i]), i++;
+  u64 low, high;
+  while (i < n && !(CLASS[s[i]] & C_NAME_END)) i++;
   tag->nameEnd = i;
-  tag->element = endTag ? 0 : lookupKey(elementSlots, low, high, i - tag->nameStart);
+  // End tags are looked up only when they can matter (endTagSeen).
+  u32 length = i - tag->nameStart;
+  tag->element = 0;
+  if (!endTag && length <= 16) keyOfWords(s + tag->nameStart, length, &low, &high), tag->element = lookupKey(elementSlots, low, high, length);
   tag->count = 0;
   for (;;) {
     while (i < n && isWhitespace(s[i])) i++;
@@ -531,12 +573,11 @@ static int parseTag(const u8 *s, u32 start, u32 n, int endTag, Tag *tag) {
       continue;
     }
     // attribute name: a leading '=' belongs to it
-    u32 nameStart = i;
-    low = high = 0;
-    keyAdd(&low, &high, 0, s[i++]);
-    while (i < n && !(CLASS[s[i]] & C_ATTRIBUTE_END)) keyAdd(&low, &high, i - nameStart, s[i]), i++;
+    u32 nameStart = i++;
+    while (i < n && !(CLASS[s[i]] & C_ATTRIBUTE_END)) i++;
     u32 nameEnd = i;
-    u32 id = attributeId(low, high, nameEnd - nameStart);
+    u32 id = A_OTHER;
+    if (nameEnd - nameStart <= 16) keyOfWords(s + nameStart, nameEnd - nameStart, &low, &high), id = attributeId(low, high, nameEnd - nameStart);
     while (i < n && isWhitespace(s[i])) i++;
     if (i >= n) return 0;
     if (s[i] != '=') {
@@ -645,7 +686,25 @@ static int isHex(u8 c) { return (u8)(c - '0') < 10 || (u8)((c | 32) - 'a') < 6; 
 static i32 mapRest(const Known *o, const u8 *rest, u32 n) {
   if (!o->only) return ASK_JS;
   u32 hashAt = n, queryAt = n;
-  for (u32 i = 0; i < n; i++) {
+  u32 i = 0;
+  // The path, up to `?` or `#`. A segment starting with "." (or its escape) may be a dot
+  // segment the parser removes.
+  for (; i < n; i++) {
+    u8 c = rest[i];
+    if (CLASS[c] & C_PATH) continue;
+    if (c == '?' || c == '#') break;
+    if (c == '.') {
+      if (i && rest[i - 1] == '/') return ASK_JS;
+    } else if (c == '%') {
+      if (i + 2 >= n || !isHex(rest[i + 1]) || !isHex(rest[i + 2])) return ASK_JS;
+      if (i && rest[i - 1] == '/' && rest[i + 1] == '2' && (rest[i + 2] | 32) == 'e') return ASK_JS;
+      i += 2;
+    } else if (!(CLASS[c] & C_PLAIN)) {
+      return ASK_JS;
+    }
+  }
+  queryAt = i;
+  for (; i < n; i++) {
     u8 c = rest[i];
     if (c == '%') {
       if (i + 2 >= n || !isHex(rest[i + 1]) || !isHex(rest[i + 2])) return ASK_JS;
@@ -654,14 +713,6 @@ static i32 mapRest(const Known *o, const u8 *rest, u32 n) {
     }
     if (!(CLASS[c] & C_PLAIN)) return ASK_JS;
     if (c == '#' && hashAt == n) hashAt = i;
-    if (c == '?' && queryAt == n && hashAt == n) queryAt = i;
-  }
-  if (queryAt > hashAt) queryAt = hashAt;
-  // a segment starting with "." (or its escape) may be a dot segment the parser removes
-  for (u32 i = 0; i + 1 < queryAt; i++) {
-    if (rest[i] != '/') continue;
-    if (rest[i + 1] == '.') return ASK_JS;
-    if (rest[i + 1] == '%' && i + 3 < queryAt && rest[i + 2] == '2' && (rest[i + 3] | 32) == 'e') return ASK_JS;
   }
   const u8 *path = queryAt ? rest : (const u8 *)"/";
   u32 pathLength = queryAt ? queryAt : 1;
@@ -748,7 +799,7 @@ static i32 mapUrlHere(const u8 *v, u32 n) {
   if (first == 'h') {
     for (u32 k = 0; k < knownCount; k++) {
       const Known *o = &known[k];
-      if (n < o->originLength || !startsWith(v, 0, n, (const char *)o->origin, o->originLength)) continue;
+      if (n < o->originLength || !sameBytes(v, o->origin, o->originLength)) continue;
       u8 after = n > o->originLength ? v[o->originLength] : '/';
       if (after == '/' || after == '?' || after == '#') return mapRest(o, v + o->originLength, n - o->originLength);
     }
@@ -826,10 +877,8 @@ static int rewriteAttributes(Tag *tag, const Element *element) {
       if (length >= 0) changed = setValue(href, length);
     }
   }
-  u32 urls = element->flags & E_URL_ATTRIBUTES;
-  for (u32 bit = 1; urls; bit <<= 1) {
-    if (!(urls & bit)) continue;
-    urls &= ~bit;
+  for (u32 urls = element->flags & E_URL_ATTRIBUTES; urls; urls &= urls - 1) {
+    u32 bit = urls & -urls;
     Attribute *a = attribute(tag, bit);
     if (!a) continue;
     i32 length = mapUrlHere(input.p + a->valueStart, a->valueEnd - a->valueStart);
@@ -841,10 +890,8 @@ static int rewriteAttributes(Tag *tag, const Element *element) {
       for (u32 k = 0; k < tag->count; k++)
         if (attributeAt(k)->id == A_INTEGRITY) attributeAt(k)->removed = 1;
   }
-  u32 srcsets = element->flags & (E_SRCSET | E_IMAGESRCSET);
-  for (u32 bit = E_SRCSET; srcsets; bit <<= 1) {
-    if (!(srcsets & bit)) continue;
-    srcsets &= ~bit;
+  for (u32 srcsets = element->flags & (E_SRCSET | E_IMAGESRCSET); srcsets; srcsets &= srcsets - 1) {
+    u32 bit = srcsets & -srcsets;
     Attribute *a = attribute(tag, bit);
     if (!a) continue;
     i32 length = ask(CB_SRCSET, a, 0);
@@ -885,9 +932,13 @@ static void serialize(const u8 *s, Tag *tag) {
     copy(out, s + a->nameStart, a->nameEnd - a->nameStart), out += a->nameEnd - a->nameStart;
     *out++ = '=', *out++ = '"';
     const u8 *value = values.p + a->set;
-    for (u32 i = 0; i < a->setLength; i++) {
-      if (value[i] != '"') *out++ = value[i];
-      else copy(out, (const u8 *)"&quot;", 6), out += 6;
+    for (u32 at = 0;;) {
+      i32 quote = find(value, at, a->setLength, '"');
+      u32 end = quote < 0 ? a->setLength : (u32)quote;
+      copy(out, value + at, end - at), out += end - at;
+      if (quote < 0) break;
+      copy(out, (const u8 *)"&quot;", 6), out += 6;
+      at = end + 1;
     }
     *out++ = '"';
   }
