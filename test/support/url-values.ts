@@ -34,7 +34,7 @@ const hosts = ['one.test', 'raw.test', 'two.test', 'keep.test', 'mixed.test', '1
   'exämple.test', '[::1]', '', 'o.test:99999', '1.2.3.256'];
 const rests = ['', '/', '/x', '/keep', '/keep/x', '/deep', '/deep/x', '/base', '/base/', '/base/x?q#h', '/basement', '/base/raw/y', '/raw', '/v1', '/v1/', '/v1/users?id=1#top', '/v1/full/a', '/v1x', '/a/../b', '/a/./b', '/%2e%2E/x', '/.well-known/x',
   '/a b', '/a\tb', '/é', "/q?a='b'", '/q?a="b"', '/x?', '/x#', '/x?#', '?q=1', '#frag', '/a\\b', '/%zz', '/%4', '/x%', '/x%a', '/%41', '/x?y=/../z', '/{x}', '/a|b',
-  '/a;b=c/d:e@f', '/~user/', '/x?y#z#w'];
+  '/a;b=c/d:e@f', '/~user/', '/x?y#z#w', '/x#a#', '/x?#h#', '/p/x?/./#/../'];
 const prefixes = ['http://', 'https://', '//', 'HTTP://', 'Https://', 'http:', 'http:/', 'http:\\\\', '\\\\', 'ftp://', '/\\'];
 
 export const values: string[] = ['', ' ', '#top', '?q', 'relative/path', './x', '../x', 'mailto:a@b.test', 'javascript:alert(1)', 'data:text/html,x',
