@@ -411,7 +411,7 @@ static const Element ELEMENTS[] = {
 static const Element OTHER_ELEMENT = {"", 0, X_OTHER};
 
 // Names are looked up by their lower-case bytes packed into two words, in tables built
-// once (first reset_state): a tag costs a few word compares, not string compares.
+// once (first write): a tag costs a few word compares, not string compares.
 typedef struct {
   u64 low, high;
   u32 length;
@@ -685,8 +685,7 @@ static int isHex(u8 c) { return (u8)(c - '0') < 10 || (u8)((c | 32) - 'a') < 6; 
 /** `rest` (path, query, fragment) at a known origin, as fast-url.ts's mapRest maps it. */
 static i32 mapRest(const Known *o, const u8 *rest, u32 n) {
   if (!o->only) return ASK_JS;
-  u32 hashAt = n, queryAt = n;
-  u32 i = 0;
+  u32 hashAt = n, i = 0;
   // The path, up to `?` or `#`. A segment starting with "." (or its escape) may be a dot
   // segment the parser removes.
   for (; i < n; i++) {
@@ -703,7 +702,7 @@ static i32 mapRest(const Known *o, const u8 *rest, u32 n) {
       return ASK_JS;
     }
   }
-  queryAt = i;
+  u32 queryAt = i;
   for (; i < n; i++) {
     u8 c = rest[i];
     if (c == '%') {
@@ -1122,6 +1121,24 @@ static void emitCss(const u8 *s, u32 from, u32 to) {
   emit(s + from, to - from);
 }
 
+/**
+ * CSS text at s[i] (a <style>'s, SVG style text, CDATA in an SVG <style>), whose end the
+ * search put at `end` (-1: not in the input yet, look again from `resume`): rewritten whole
+ * after s[emitted, i), returning where it ends; or, while it may go on, kept for scan_more: -1.
+ */
+static i32 cssText(const u8 *s, u32 emitted, u32 i, u32 n, i32 end, u32 resume, int final) {
+  state.textScanned = 0;
+  if (end < 0 && !final) {
+    state.textScanned = resume - i;
+    state.textWaiting = 1;
+    return -1;
+  }
+  u32 stop = end < 0 ? n : (u32)end;
+  emit(s + emitted, i - emitted);
+  emitCss(s, i, stop);
+  return (i32)stop;
+}
+
 // ---- the tokenizer ------------------------------------------------------------------------
 
 /**
@@ -1143,16 +1160,9 @@ EXPORT(write) u32 write(u32 length, u32 final) {
         i32 lt = find(s, state.foreignStyle ? i + state.textScanned : i, n, '<');
         if (state.foreignStyle) {
           // A text node of an SVG/MathML <style>: rewritten whole, as CSS.
-          u32 textEnd = lt < 0 ? n : (u32)lt;
-          state.textScanned = 0;
-          if (lt < 0 && !final) {
-            state.textScanned = n - i;
-            state.textWaiting = 1;
-            goto stop; // the text node may go on
-          }
-          emit(s + emitted, i - emitted);
-          emitCss(s, i, textEnd);
-          emitted = i = textEnd;
+          i32 end = cssText(s, emitted, i, n, lt, n, final);
+          if (end < 0) goto stop;
+          emitted = i = (u32)end;
           if (lt < 0) goto stop;
         }
         if (lt < 0) {
@@ -1221,16 +1231,9 @@ EXPORT(write) u32 write(u32 length, u32 final) {
         i32 found = findTextEnd(s, state.css ? i + state.textScanned : i, n, &resume);
         if (state.css) {
           // <style> text is rewritten once whole: keep it until its end tag comes.
-          state.textScanned = 0;
-          if (found < 0 && !final) {
-            state.textScanned = resume - i;
-            state.textWaiting = 1;
-            goto stop;
-          }
-          u32 stop = found < 0 ? n : (u32)found;
-          emit(s + emitted, i - emitted);
-          emitCss(s, i, stop);
-          emitted = i = stop;
+          i32 end = cssText(s, emitted, i, n, found, resume, final);
+          if (end < 0) goto stop;
+          emitted = i = (u32)end;
           state.css = 0;
         } else {
           // Without the end tag, keep back what could be its start.
@@ -1298,16 +1301,9 @@ EXPORT(write) u32 write(u32 length, u32 final) {
         i32 close = findTextEnd(s, state.foreignStyle ? i + state.textScanned : i, n, &resume);
         if (state.foreignStyle) {
           // CDATA in an SVG <style> is CSS text to HTMLRewriter too.
-          state.textScanned = 0;
-          if (close < 0 && !final) {
-            state.textScanned = resume - i;
-            state.textWaiting = 1;
-            goto stop;
-          }
-          u32 end = close >= 0 ? (u32)close : n;
-          emit(s + emitted, i - emitted);
-          emitCss(s, i, end);
-          emitted = i = end;
+          i32 end = cssText(s, emitted, i, n, close, resume, final);
+          if (end < 0) goto stop;
+          emitted = i = (u32)end;
         }
         if (close < 0) {
           i = final ? n : resume;
