@@ -69,47 +69,35 @@ const REPLACED_UPSTREAM: ReadonlySet<string> = new Set(['host', 'forwarded', 'x-
  * ours are set afresh, and the route's own set/remove rules apply last.
  */
 export function upstreamRequestHeaders(incoming: Headers, context: ForwardContext, ops: HeaderOps): Headers {
-  // One read of the client's headers and one Headers built from plain pairs: every get,
-  // set or append is a call into the runtime, and this runs on every request.
-  const entries = [...incoming];
-  let connection: string | null = null;
-  let upgrade: string | null = null;
-  let acceptEncoding: string | null = null;
-  let via: string | null = null;
-  let cdnLoop = '';
-  for (const [name, value] of entries) {
-    if (name === 'connection') connection = value;
-    else if (name === 'upgrade') upgrade = value;
-    else if (name === 'accept-encoding') acceptEncoding = value;
-    else if (name === 'via') via = value;
-    else if (name === 'cdn-loop') cdnLoop = value;
-  }
-  const webSocket = upgrade?.toLowerCase() === 'websocket';
-  const named = connectionNamed(connection);
-  const pairs: [string, string][] = [];
-  for (const entry of entries) {
-    const name = entry[0];
+  // Copied whole by the runtime, then trimmed: building a Headers from JS pairs costs workerd
+  // ~5 µs per pair (a browser's request: ~80 µs, more than the rest of the gateway), a copy ~2.
+  const headers = new Headers(incoming);
+  const webSocket = incoming.get('upgrade')?.toLowerCase() === 'websocket';
+  const named = connectionNamed(incoming.get('connection'));
+  for (const name of incoming.keys()) {
     const hop = HOP_BY_HOP.has(name) || named?.has(name);
-    if (hop && !(webSocket && (name === 'upgrade' || name === 'connection'))) continue;
-    if (REPLACED_UPSTREAM.has(name) || name.startsWith('x-forwarded-') || name.startsWith('cf-')) continue;
-    pairs.push(entry);
+    if (hop ? !(webSocket && (name === 'upgrade' || name === 'connection')) : REPLACED_UPSTREAM.has(name) || name.startsWith('x-forwarded-') || name.startsWith('cf-')) {
+      headers.delete(name);
+    }
   }
-  const encoding = filterAcceptEncoding(acceptEncoding);
-  if (encoding) pairs.push(['accept-encoding', encoding]);
+  // Every name set below was deleted above, so appending is setting.
+  const encoding = filterAcceptEncoding(incoming.get('accept-encoding'));
+  if (encoding) headers.append('accept-encoding', encoding);
 
-  if (context.clientIp) pairs.push(['x-forwarded-for', context.clientIp]);
-  pairs.push(['x-forwarded-proto', context.proto], ['x-forwarded-host', context.clientHost]);
-  if (context.prefix) pairs.push(['x-forwarded-prefix', context.prefix]);
-  pairs.push(['via', via ? `${via}, 1.1 ${context.gatewayId}` : `1.1 ${context.gatewayId}`]);
+  if (context.clientIp) headers.append('x-forwarded-for', context.clientIp);
+  headers.append('x-forwarded-proto', context.proto);
+  headers.append('x-forwarded-host', context.clientHost);
+  if (context.prefix) headers.append('x-forwarded-prefix', context.prefix);
+  const via = incoming.get('via');
+  headers.append('via', via ? `${via}, 1.1 ${context.gatewayId}` : `1.1 ${context.gatewayId}`);
   // Other CDNs' entries stay (RFC 8586); Cloudflare adds and checks its own.
-  const loops = cdnLoop
+  const loops = (incoming.get('cdn-loop') ?? '')
     .split(',')
     .map((item) => item.trim())
     .filter((item) => item && !/^cloudflare\b/i.test(item));
   loops.push(context.gatewayId);
-  pairs.push(['cdn-loop', loops.join(', ')]);
+  headers.append('cdn-loop', loops.join(', '));
 
-  const headers = new Headers(pairs);
   if (ops.remove.length || ops.set.length) applyHeaderOps(headers, ops);
   return headers;
 }
