@@ -38,6 +38,26 @@ describe('upstreamRequestHeaders', () => {
     for (const name of ['connection', 'keep-alive', 'te', 'x-secret-hop', 'proxy-authorization', 'upgrade']) expect(out.has(name)).toBe(false);
   });
 
+  it('passes every other client header on as sent, repeated ones included', () => {
+    const incoming = new Headers([
+      ['accept', 'text/html'],
+      ['accept', 'application/json'],
+      ['cookie', 'a=1; b=2'],
+      ['x-request-id', 'r1'],
+      ['connection', 'keep-alive'],
+    ]);
+    const out = upstreamRequestHeaders(incoming, { ...context, clientIp: null, prefix: null }, noOps);
+    expect([...out]).toEqual([
+      ['accept', 'text/html, application/json'],
+      ['cdn-loop', 'switchyard'],
+      ['cookie', 'a=1; b=2'],
+      ['via', '1.1 switchyard'],
+      ['x-forwarded-host', 'gw.example'],
+      ['x-forwarded-proto', 'https'],
+      ['x-request-id', 'r1'],
+    ]);
+  });
+
   it('keeps Upgrade and Connection for WebSocket upgrades', () => {
     const out = upstreamRequestHeaders(new Headers({ connection: 'Upgrade', upgrade: 'websocket' }), context, noOps);
     expect(out.get('upgrade')).toBe('websocket');
