@@ -76,9 +76,9 @@ export function upstreamRequestHeaders(incoming: Headers, context: ForwardContex
   const named = connectionNamed(incoming.get('connection'));
   for (const name of incoming.keys()) {
     const hop = HOP_BY_HOP.has(name) || named?.has(name);
-    if (hop ? !(webSocket && (name === 'upgrade' || name === 'connection')) : REPLACED_UPSTREAM.has(name) || name.startsWith('x-forwarded-') || name.startsWith('cf-')) {
-      headers.delete(name);
-    }
+    const keptForWebSocket = webSocket && (name === 'upgrade' || name === 'connection');
+    const replaced = REPLACED_UPSTREAM.has(name) || name.startsWith('x-forwarded-') || name.startsWith('cf-');
+    if (hop ? !keptForWebSocket : replaced) headers.delete(name);
   }
   // Every name set below was deleted above, so appending is setting.
   const encoding = filterAcceptEncoding(incoming.get('accept-encoding'));
