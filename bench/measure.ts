@@ -23,6 +23,22 @@ export function cpuMicros(pids: readonly number[]): number {
   return (ticks * 1e6) / CLOCK_TICKS;
 }
 
+/**
+ * The machine's CPU time so far, in ticks, and how much of it the hypervisor gave to other
+ * guests (`steal`, /proc/stat): on a shared VM that share decides how far runs minutes
+ * apart can be compared. Null where /proc/stat is missing.
+ */
+export function machineCpu(): { total: number; steal: number } | null {
+  try {
+    const fields = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/).slice(1).map(Number);
+    // user nice system idle iowait irq softirq steal (guest time is already inside user)
+    const counted = fields.slice(0, 8);
+    return { total: counted.reduce((sum, ticks) => sum + ticks, 0), steal: counted[7] ?? 0 };
+  } catch {
+    return null;
+  }
+}
+
 /** Resident memory of the processes, in bytes. */
 export function rssBytes(pids: readonly number[]): number {
   let kb = 0;

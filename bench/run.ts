@@ -10,7 +10,7 @@ import { gzipSync } from 'node:zlib';
 import { build as esbuild } from 'esbuild';
 import { serve, type Served } from '../scripts/serve.ts';
 import { build, freePort, ROOT, WORKERD_BUNDLE } from '../scripts/workerd.ts';
-import { download, hasCommand, median, unloadedTtfbs, wrk, type LoadResult, type StreamResult } from './measure.ts';
+import { download, hasCommand, machineCpu, median, unloadedTtfbs, wrk, type LoadResult, type StreamResult } from './measure.ts';
 import { nginxBinary, originConfig, proxyConfig, startNginx, SUBSTITUTION, type Nginx } from './nginx.ts';
 import { PATHS, writeOriginFiles } from './origin.ts';
 import { countOccurrences } from './pages.ts';
@@ -115,6 +115,7 @@ async function main(): Promise<void> {
     const ttfbRuns: Partial<Record<Target, number[]>> = {};
     const active = (Object.keys(targets) as Target[]).filter((t) => targets[t]);
 
+    const cpuBefore = machineCpu();
     for (let rep = 1; rep <= reps; rep++) {
       if (haveWrk) {
         for (const [key, byTarget] of Object.entries(urls)) {
@@ -147,6 +148,7 @@ async function main(): Promise<void> {
       }
     }
 
+    const cpuAfter = machineCpu();
     const results: Results = {
       date: new Date().toISOString(),
       environment: {
@@ -154,6 +156,7 @@ async function main(): Promise<void> {
         reps,
         load: `wrk -t2 -c${connections} -d${seconds}s, keep-alive`,
         'workerd processes': processes,
+        ...(cpuBefore && cpuAfter && { 'CPU time taken by the host (steal) during the runs': stolenShare(cpuBefore, cpuAfter) }),
         workerd: versionOf(join(ROOT, 'node_modules/.bin/workerd'), ['--version']),
         nginx: nginx ? versionOf(nginx, ['-v']) : 'not used',
         'bundle size': `${kb(bundleBytes.length)} (${kb(gzipSync(bundleBytes).length)} gzip)${wasmBytes.map((bytes) => ` + ${kb(bytes.length)} WebAssembly (${kb(gzipSync(bytes).length)} gzip)`).join('')}`,
@@ -311,6 +314,11 @@ function perRunSpread(values: Partial<Record<string, number[]>>, compare = (ours
 
 function mapValues<T, U>(record: Partial<Record<string, T>>, fn: (value: T) => U): Record<string, U> {
   return Object.fromEntries(Object.entries(record).flatMap(([key, value]) => (value === undefined ? [] : [[key, fn(value)]])));
+}
+
+function stolenShare(before: { total: number; steal: number }, after: { total: number; steal: number }): string {
+  const total = after.total - before.total;
+  return total > 0 ? `${((100 * (after.steal - before.steal)) / total).toFixed(1)}% of the machine's CPU time` : 'unknown';
 }
 
 const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;

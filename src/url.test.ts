@@ -18,6 +18,7 @@ describe('checkPath', () => {
   it.each(['/api/x', '/api/...', '/api/.well-known/x', '/api/a..b', '/api/group%2Fproject', '/api/x;v=1', '/api/...;x'])('allows %s', (path) => {
     expect(checkPath(path).ok).toBe(true);
   });
+  it.each(['/', '/api/x.json', '/a/b.c/d..e', '/x;y=1/z'])('passes %s on as sent', (path) => expect(checkPath(path)).toEqual({ ok: true, path }));
   it('refuses malformed escapes', () => expect(checkPath('/api/%zz')).toEqual({ ok: false, reason: 'malformed percent-encoding in path' }));
   it('decodes unreserved escapes only', () => {
     expect(checkPath('/%61pi/%7Euser/a%2Fb%20c')).toEqual({ ok: true, path: '/api/~user/a%2Fb%20c' });
