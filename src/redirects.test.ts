@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { rewriteLocation, rewriteRefresh } from './redirects.ts';
+import { rewriteLink, rewriteLocation, rewriteRefresh, rewriteReportingEndpoints } from './redirects.ts';
 import { gatewayOf } from './test-routes.ts';
 
 const { routes } = gatewayOf([
@@ -29,5 +29,26 @@ describe('rewriteRefresh', () => {
     expect(rewriteRefresh('5; url=https://login.example.com/a', from, routes)).toBe('5; url=/auth/a');
     expect(rewriteRefresh("0;URL='https://api.example.com/v1/b'", from, routes)).toBe("0;URL='/api/b'");
     expect(rewriteRefresh('10', from, routes)).toBe('10');
+  });
+});
+
+describe('rewriteLink', () => {
+  it('maps every target at a configured origin, keeping the parameters', () => {
+    expect(rewriteLink('<https://login.example.com/a.css>; rel=preload; as=style, </v1/users/2>; rel="next", <https://cdn.elsewhere/x.js>; rel=preload', from, routes)).toBe(
+      '</auth/a.css>; rel=preload; as=style, </api/users/2>; rel="next", <https://cdn.elsewhere/x.js>; rel=preload',
+    );
+  });
+  it('leaves a <…> inside a quoted parameter alone', () => {
+    expect(rewriteLink('</v1/a>; title="see <https://login.example.com/b> \\"q\\""; rel=help', from, routes)).toBe(
+      '</api/a>; title="see <https://login.example.com/b> \\"q\\""; rel=help',
+    );
+  });
+});
+
+describe('rewriteReportingEndpoints', () => {
+  it('maps each endpoint at a configured origin', () => {
+    expect(rewriteReportingEndpoints('csp="https://login.example.com/r", other="https://reports.example/x", rel="/v1/r"', from, routes)).toBe(
+      'csp="/auth/r", other="https://reports.example/x", rel="/api/r"',
+    );
   });
 });

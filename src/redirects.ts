@@ -18,3 +18,20 @@ export function rewriteLocation(value: string, upstreamUrl: string, routes: read
 export function rewriteRefresh(value: string, upstreamUrl: string, routes: readonly Route[]): string {
   return replaceRefreshUrl(value, (target) => rewriteLocation(target, upstreamUrl, routes)) ?? value;
 }
+
+// A quoted parameter value is passed over whole, so a `<` inside one is not taken for a target.
+const LINK_TARGET = /"(?:[^"\\]|\\.)*"|<([^>]*)>/g;
+
+/** `Link: <url>; rel=preload, <url>; rel=next` (RFC 8288): each target mapped as a Location is. */
+export function rewriteLink(value: string, upstreamUrl: string, routes: readonly Route[]): string {
+  return value.replace(LINK_TARGET, (whole, target: string | undefined) => (target === undefined ? whole : `<${rewriteLocation(target, upstreamUrl, routes)}>`));
+}
+
+// An sf-string: the only place a URL can be in this dictionary. One with escapes is left
+// as sent: a URL has no quote or backslash to escape.
+const QUOTED = /"((?:[^"\\]|\\.)*)"/g;
+
+/** `Reporting-Endpoints: csp="https://origin/reports"` (where CSP's report-to sends): each endpoint mapped as a Location is. */
+export function rewriteReportingEndpoints(value: string, upstreamUrl: string, routes: readonly Route[]): string {
+  return value.replace(QUOTED, (whole, target: string) => (target.includes('\\') ? whole : `"${rewriteLocation(target, upstreamUrl, routes)}"`));
+}

@@ -118,6 +118,14 @@ beforeAll(async () => {
       for (let sent = 0; sent < BIG_STYLESHEET_RULES; sent += 256) res.write(BIG_STYLESHEET_RULE(a.url).repeat(256));
       return res.end(`</style></head><body><a href="${a.url}/after">after</a></body></html>`);
     }
+    if (path === '/csp.html') {
+      res.setHeader('content-type', 'text/html');
+      res.setHeader('content-security-policy', `default-src 'none'; img-src ${b.url}/base/; script-src 'nonce-n' ${a.url}; report-uri ${a.url}/csp-report`);
+      res.setHeader('content-security-policy-report-only', "img-src https://example.org");
+      res.setHeader('reporting-endpoints', `csp="${a.url}/reports", elsewhere="https://example.org/r"`);
+      res.setHeader('link', `<${b.url}/base/font.woff2>; rel=preload; as=font, </next.html>; rel=next, <https://example.org/>; rel=preconnect`);
+      return res.end(`<html><head><meta http-equiv="content-security-policy" content="style-src ${a.url}"></head></html>`);
+    }
     if (path === '/not-modified.html') {
       res.writeHead(304, { etag: '"v1"' });
       return res.end();
@@ -239,6 +247,26 @@ describe('HTML', () => {
     const body = res.headers['content-encoding'] === 'gzip' ? gunzipSync(res.body).toString('utf8') : res.text;
     expect(body).toBe(`<html><body><a id="gz" href="/a/zipped">z</a></body></html>`);
     expect(res.headers['content-length']).toBeUndefined();
+  });
+
+  it("makes Content-Security-Policy and Link headers, and a CSP <meta>, fit the rewritten page", async () => {
+    const res = await request(gateway.url, '/a/csp.html');
+    // Sources naming a configured origin gain 'self' (their URLs now load from the gateway); reports go through it.
+    expect(res.headers['content-security-policy']).toBe(
+      `default-src 'none'; img-src ${b.url}/base/ 'self'; script-src 'nonce-n' ${a.url} 'self'; report-uri /a/csp-report`,
+    );
+    expect(res.headers['content-security-policy-report-only']).toBe('img-src https://example.org');
+    expect(res.headers['reporting-endpoints']).toBe('csp="/a/reports", elsewhere="https://example.org/r"');
+    expect(res.headers.link).toBe('</b/font.woff2>; rel=preload; as=font, </a/next.html>; rel=next, <https://example.org/>; rel=preconnect');
+    expect(res.text).toBe(`<html><head><meta http-equiv="content-security-policy" content="style-src ${a.url} 'self'"></head></html>`);
+  });
+
+  it('maps Link headers as it maps Location, but leaves CSP as sent, with rewriteLinks: false', async () => {
+    const res = await request(gateway.url, '/raw/csp.html');
+    // Three routes share a's origin: a URL at it maps to the first of them (routes.md).
+    expect(res.headers.link).toBe('</b/font.woff2>; rel=preload; as=font, </a/next.html>; rel=next, <https://example.org/>; rel=preconnect');
+    expect(res.headers['content-security-policy']).toBe(`default-src 'none'; img-src ${b.url}/base/; script-src 'nonce-n' ${a.url}; report-uri ${a.url}/csp-report`);
+    expect(res.text).toBe(`<html><head><meta http-equiv="content-security-policy" content="style-src ${a.url}"></head></html>`);
   });
 
   it('does not rewrite with rewriteLinks: false', async () => {

@@ -5,10 +5,13 @@ import { RUNTIME_DECODES } from '../headers.ts';
 import type { Exchange } from '../pipeline/exchange.ts';
 // The fast tokenizer; './html.ts' is the HTMLRewriter reference it is tested against.
 import { rewriteHtml } from './fast-html.ts';
+import { mapCsp } from './csp.ts';
 import { CSS_URL_PATTERN, linkTable, mapCssMatch, markGatewayPath, SUBSTITUTED } from './links.ts';
 import { substitute, type TextRule } from './substitute.ts';
 
 const HTML_TYPES = new Set(['text/html', 'application/xhtml+xml']);
+// Several fields of one name are several policies, and get() joins them with commas as the grammar does.
+const CSP_HEADERS = ['content-security-policy', 'content-security-policy-report-only'];
 
 /**
  * The charset a `<meta charset>` or `<meta http-equiv=content-type>` in the first 1024 bytes
@@ -111,7 +114,13 @@ export function rewriteBody(exchange: Exchange, upstream: Response, headers: Hea
     }
   }
   if (html) {
-    body = rewriteHtml(body, headers.get('content-type')!, documentUrl, linkTable(exchange.gateway));
+    const table = linkTable(exchange.gateway);
+    body = rewriteHtml(body, headers.get('content-type')!, documentUrl, table);
+    for (const name of CSP_HEADERS) {
+      const policy = headers.get(name);
+      const mapped = policy && mapCsp(policy, documentUrl, table);
+      if (mapped) headers.set(name, mapped);
+    }
     if (marked) body = substitute(body, [UNMARK])!;
     changed = true;
   }

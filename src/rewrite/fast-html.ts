@@ -11,6 +11,7 @@
 // UTF-8 only (what substitutions emit and nearly every page is); other charsets go to the
 // reference rewriter.
 import { transformBytes } from './chunks.ts';
+import { mapCsp } from './csp.ts';
 import { knownOrigins } from './fast-url.ts';
 import tokenizerModule from './html-tokenizer.wasm';
 import { rewriteHtml as rewriteWithHTMLRewriter } from './html.ts';
@@ -51,7 +52,8 @@ interface Tokenizer {
 const URL_VALUE = 0;
 const BASE_HREF = 1;
 const SRCSET = 2;
-const REFRESH = 3;
+/** `<meta http-equiv content>`: the content, and http-equiv as the second value */
+const META = 3;
 const CSS = 4;
 
 const decoder = new TextDecoder();
@@ -113,7 +115,7 @@ export function tokenizerMemory(): number {
 function callback(kind: number, at: number, length: number, at2: number, length2: number): number {
   const memory = new Uint8Array(instance!.memory.buffer);
   const value = decoder.decode(memory.subarray(at, at + length));
-  const answer = answering!.answer(kind, value, kind === REFRESH ? decoder.decode(memory.subarray(at2, at2 + length2)) : '');
+  const answer = answering!.answer(kind, value, kind === META ? decoder.decode(memory.subarray(at2, at2 + length2)) : '');
   if (answer === null) return -1;
   // Encoded first, so the tokenizer's scratch memory is the answer's size (a stylesheet's
   // can be megabytes), not the 3 bytes per UTF-16 unit encodeInto would need room for.
@@ -236,8 +238,10 @@ class LinkRewriter {
         return mapUrl(value, this.documentUrl, table);
       case SRCSET:
         return mapSrcset(value, this.base, table);
-      case REFRESH:
-        return second.trim().toLowerCase() === 'refresh' ? mapRefresh(value, this.base, table) : null;
+      case META: {
+        const equiv = second.trim().toLowerCase();
+        return equiv === 'refresh' ? mapRefresh(value, this.base, table) : equiv === 'content-security-policy' ? mapCsp(value, this.base, table) : null;
+      }
       case CSS: {
         const mapped = mapCss(value, this.base, table);
         return mapped === value ? null : mapped;

@@ -29,7 +29,7 @@ typedef unsigned long long u64;
 #define IMPORT(name) __attribute__((import_module("env"), import_name(#name)))
 #define EXPORT(name) __attribute__((export_name(#name)))
 
-enum { CB_URL = 0, CB_BASE = 1, CB_SRCSET = 2, CB_REFRESH = 3, CB_CSS = 4 };
+enum { CB_URL = 0, CB_BASE = 1, CB_SRCSET = 2, CB_META = 3, CB_CSS = 4 };
 IMPORT(callback) i32 callback(u32 kind, const u8 *value, u32 length, const u8 *value2, u32 length2);
 
 // ---- memory: a bump allocator; buffers grow by reallocation at the top ----------------
@@ -900,7 +900,7 @@ static int rewriteAttributes(Tag *tag, const Element *element) {
     Attribute *equiv = attribute(tag, A_HTTP_EQUIV);
     Attribute *content = attribute(tag, A_CONTENT);
     if (equiv && content) {
-      i32 length = ask(CB_REFRESH, content, equiv);
+      i32 length = ask(CB_META, content, equiv);
       if (length >= 0) changed = setValue(content, length);
     }
   }

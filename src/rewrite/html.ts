@@ -1,5 +1,6 @@
 // HTML link rewriting with HTMLRewriter: streaming, and stopping only at elements that
 // can carry a URL. The mapping itself lives in links.ts.
+import { mapCsp } from './csp.ts';
 import { baseFrom, mapCss, mapRefresh, mapSrcset, mapUrl, SRCSET_ATTRIBUTES, URL_ATTRIBUTES, type LinkTable } from './links.ts';
 
 const selector = (elements: readonly string[], attribute: string) =>
@@ -49,8 +50,9 @@ export function rewriteHtml(body: ReadableStream, contentType: string, documentU
 
   rewriter.on('meta[http-equiv][content]', {
     element(element) {
-      if (element.getAttribute('http-equiv')!.trim().toLowerCase() !== 'refresh') return;
-      const mapped = mapRefresh(element.getAttribute('content')!, base, table);
+      const equiv = element.getAttribute('http-equiv')!.trim().toLowerCase();
+      const content = element.getAttribute('content')!;
+      const mapped = equiv === 'refresh' ? mapRefresh(content, base, table) : equiv === 'content-security-policy' ? mapCsp(content, base, table) : null;
       if (mapped !== null) element.setAttribute('content', mapped);
     },
   });

@@ -48,6 +48,20 @@ beforeAll(async () => {
 </body></html>`,
       );
     }
+    if (path === '/strict.html') {
+      // A strict policy naming the origins by host, as an intranet page may have.
+      res.setHeader('content-security-policy', `default-src 'none'; img-src ${C}; style-src ${C}; script-src ${C}; report-uri ${S}/csp-report`);
+      res.setHeader('link', `<${C}/img/preload.png>; rel=preload; as=image`);
+      const head = `<title>strict</title><link rel="stylesheet" href="${C}/style.css"><script src="${C}/app.js"></script>`;
+      // The inline script is what the policy must still block.
+      const body = `<img id="strict" src="${C}/img/strict.png" alt=""><script>document.body.dataset.inline = 'ran';</script>`;
+      return html(res, `${head}</head><body>${body}</body></html>`);
+    }
+    if (path === '/csp-report' && req.method === 'POST') {
+      await readBody(req);
+      res.statusCode = 204;
+      return res.end();
+    }
     if (path === '/docs/page2.html') {
       return html(res, `<title>page 2</title></head><body><h1 id="title">Page 2</h1><a href="/index.html">home</a><img id="logo2" src="../logo.png"></body></html>`);
     }
@@ -113,14 +127,20 @@ function expectOnlyGateway(network: NetworkLog) {
   expect(network.to(cdn.url)).toEqual([]);
 }
 
+/** A new tab, recording its requests, at `path` on the gateway. */
+async function openOnGateway(path: string): Promise<{ page: Page; network: NetworkLog }> {
+  const page = await browser.newPage();
+  const network = await recordNetwork(page);
+  await page.goto(`${gateway.url}${path}`);
+  return { page, network };
+}
+
 describe('a mirrored site in a browser', () => {
   let page: Page;
   let network: NetworkLog;
 
   beforeAll(async () => {
-    page = await browser.newPage();
-    network = await recordNetwork(page);
-    await page.goto(`${gateway.url}/intranet/index.html`);
+    ({ page, network } = await openOnGateway('/intranet/index.html'));
     await page.waitForFunction(() => document.body.dataset.api !== undefined, undefined, { timeout: 15_000 });
   });
 
@@ -170,6 +190,34 @@ describe('a mirrored site in a browser', () => {
     const post = network.requests.find((r) => r.method === 'POST');
     expect(post?.url).toBe(`${gateway.url}/intranet/submit`);
     expect(site.seen.find((seen) => seen.method === 'POST')?.url).toBe('/submit');
+    expectOnlyGateway(network);
+  });
+});
+
+describe('a mirrored page with a Content-Security-Policy naming its origins, and a Link preload', () => {
+  let page: Page;
+  let network: NetworkLog;
+
+  beforeAll(async () => {
+    ({ page, network } = await openOnGateway('/intranet/strict.html'));
+    await page.waitForFunction(() => [...document.images].every((image: { complete: boolean }) => image.complete));
+  });
+
+  it('loads what the policy allowed from the origins, now from the gateway', async () => {
+    const state = await page.evaluate(() => ({
+      image: (document.getElementById('strict')).naturalWidth,
+      background: getComputedStyle(document.body).backgroundImage,
+      script: document.documentElement.dataset.script,
+    }));
+    expect(state).toEqual({ image: 1, background: `url("${gateway.url}/cdn/img/bg.png")`, script: 'ran' });
+    expect(network.to(`${gateway.url}/cdn/img/preload.png`).length).toBeGreaterThan(0);
+    expectOnlyGateway(network);
+  });
+
+  it('still enforces the policy, and sends its violation reports through the gateway', async () => {
+    expect(await page.evaluate(() => document.body.dataset.inline)).toBeUndefined();
+    await expect.poll(() => site.seen.filter((seen) => seen.method === 'POST' && seen.url === '/csp-report').length, { timeout: 10_000 }).toBeGreaterThan(0);
+    expect(network.to(`${gateway.url}/intranet/csp-report`).length).toBeGreaterThan(0);
     expectOnlyGateway(network);
   });
 });

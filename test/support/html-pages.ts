@@ -85,6 +85,11 @@ export function generatePage(seed: number, parts = 40): string {
     () => `<object${attr('data', pick(URLS))}></object><blockquote${attr('cite', pick(URLS))}>${pick(TEXT)}</blockquote>`,
     () => `<meta${attr('http-equiv', pick(['refresh', 'Refresh', 'content-type']))}${attr('content', pick(['0; url=', '5;URL=', "3; url='", '0,']) + pick(URLS))}>`,
     () =>
+      `<meta${attr('http-equiv', pick(['Content-Security-Policy', 'content-security-policy ', 'content-security-policy-report-only']))}${attr(
+        'content',
+        `${pick(['img-src', 'script-src', "default-src 'self'; style-src", 'sandbox'])} ${pick(['o.test', 'https://b.test', "'none'", ''])} ${pick(URLS)}${pick(['', `; report-uri ${pick(URLS)}`, ', img-src o.test'])}`,
+      )}>`,
+    () =>
       `<svg${attr('viewBox', '0 0 10 10')}>${pick([
         `<use${attr('xlink:href', pick(URLS))}/>`,
         `<a${attr('href', pick(URLS))}><text>${pick(TEXT)}</text></a>`,
@@ -147,6 +152,7 @@ export const EDGE_CASES: string[] = [
   '<a href="/x" =y>eq-start</a><a href=/y/>unq-slash</a><a href="/x"/ class=y>slash-mid</a>',
   '<base href="http://o.test/other/"><a href="/x">b</a><base href="/ignored/"><a href="x">rel</a>',
   '<meta http-equiv="Refresh" content="0; url=http://o.test/r">',
+  `<meta http-equiv="Content-Security-Policy" content="img-src http://o.test 'nonce-&quot;x&quot;'; report-uri /csp">`,
   '<iframe><a href="/if"></iframe><xmp><a href="/xmp"></xmp><noembed><a href="/ne"></noembed><noframes><a href="/nf"></noframes><a href="/after">',
   '\uFEFF<a href="/bom">byte order mark</a>',
   '<a href="/eof"',
