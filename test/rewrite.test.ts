@@ -82,7 +82,7 @@ beforeAll(async () => {
     }
     if (path === '/style.css') {
       res.setHeader('content-type', 'text/css');
-      const css = `@import "${a.url}/reset.css";\nbody { background: url(/bg.png) }\n.logo { background: url('${b.url}/base/logo.svg') }\n.x { background: url(data:image/png;base64,AAAA) }\n`;
+      const css = `@import "${a.url}/reset.css";\nbody { background: url(/bg.png) }\n.logo { background: url('${b.url}/base/logo.svg') }\n.x { background: url(data:image/png;base64,AAAA) }\n.hero { background: image-set("${a.url}/hero.avif" type("image/avif"), '/hero.png' 1x) }\n`;
       const cut = css.indexOf('url(/bg') + 6;
       return writeInParts(res, [css.slice(0, cut), css.slice(cut)]);
     }
@@ -319,7 +319,7 @@ describe('CSS', () => {
   it('rewrites url() and @import, even split across chunks', async () => {
     const res = await request(gateway.url, '/a/style.css');
     expect(res.text).toBe(
-      `@import "/a/reset.css";\nbody { background: url(/a/bg.png) }\n.logo { background: url('/b/logo.svg') }\n.x { background: url(data:image/png;base64,AAAA) }\n`,
+      `@import "/a/reset.css";\nbody { background: url(/a/bg.png) }\n.logo { background: url('/b/logo.svg') }\n.x { background: url(data:image/png;base64,AAAA) }\n.hero { background: image-set("/a/hero.avif" type("image/avif"), '/a/hero.png' 1x) }\n`,
     );
   });
 });

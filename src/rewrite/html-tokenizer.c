@@ -856,12 +856,13 @@ static i32 ask(u32 kind, const Attribute *a, const Attribute *b) {
   return callback(kind, input.p + a->valueStart, a->valueEnd - a->valueStart, b ? input.p + b->valueStart : 0, b ? b->valueEnd - b->valueStart : 0);
 }
 
-/** True if CSS text holds `url(` or `@import` (any case): mapCss changes nothing else. */
+/** True if CSS text holds `url(`, `@import` or `image-set(` (any case): mapCss changes nothing else. */
 static int mayHoldCssUrls(const u8 *s, u32 n) {
   for (u32 i = 0; i < n; i++) {
     u8 c = lower(s[i]);
     if (c == 'u' && i + 4 <= n && lower(s[i + 1]) == 'r' && lower(s[i + 2]) == 'l' && s[i + 3] == '(') return 1;
     if (c == '@' && i + 7 <= n && equalsLower(s + i + 1, 6, "import")) return 1;
+    if (c == 'i' && i + 10 <= n && equalsLower(s + i + 1, 8, "mage-set") && s[i + 9] == '(') return 1;
   }
   return 0;
 }

@@ -93,6 +93,16 @@ describe('mapCss', () => {
     const css = `a{background:url(data:image/png;base64,AAA=)} b{background:url(img/b.png)} c{background:url(https://other.org/c.png)}`;
     expect(mapCss(css, page, table)).toBe(css);
   });
+
+  it('rewrites image-set() candidates, strings and url() alike, and not type()', () => {
+    const css = `a{background-image:image-set("/a.png" 1x, url(http://10.1.2.3/b.png) 2x, 'https://cdn.example.com/assets/c.avif' type("image/avif"), "rel.png" 3x)}`;
+    expect(mapCss(css, page, table)).toBe(
+      `a{background-image:image-set("/intranet/a.png" 1x, url(/intranet/b.png) 2x, '/static/c.avif' type("image/avif"), "rel.png" 3x)}`,
+    );
+    expect(mapCss(`b{background:-webkit-image-set( '/x.png' 1x,'/y.png' 2x )}`, page, table)).toBe(`b{background:-webkit-image-set( '/intranet/x.png' 1x,'/intranet/y.png' 2x )}`);
+    // Unclosed: no candidate list to read, so nothing but its url() changes.
+    expect(mapCss(`c{background:image-set("/a.png" 1x, url(/b.png)`, page, table)).toBe(`c{background:image-set("/a.png" 1x, url(/intranet/b.png)`);
+  });
 });
 
 describe('mapRefresh', () => {

@@ -123,22 +123,34 @@ export function mapSrcset(value: string, base: URL, table: LinkTable): string | 
 }
 
 /**
- * `url(...)` in any of its three forms, and `@import "..."` (the `@import url(...)` form is
- * covered by the first). Escaped quotes or backslashes are left alone: such URLs are rare
- * and decoding them is not worth a wrong rewrite.
+ * `url(...)` in any of its three forms, `@import "..."` (the `@import url(...)` form is
+ * covered by the first), and `image-set(...)` (also `-webkit-`), whose candidates may be
+ * bare strings. Escaped quotes or backslashes are left alone: such URLs are rare and
+ * decoding them is not worth a wrong rewrite.
  */
 export const CSS_URL_PATTERN =
-  /\b(url\(\s*)(?:"([^"\\\n]*)"|'([^'\\\n]*)'|([^'"()\\\s]+))(\s*\))|(@import\s+)(?:"([^"\\\n]*)"|'([^'\\\n]*)')/gi;
+  /\b(url\(\s*)(?:"([^"\\\n]*)"|'([^'\\\n]*)'|([^'"()\\\s]+))(\s*\))|(@import\s+)(?:"([^"\\\n]*)"|'([^'\\\n]*)')|\b(image-set\(\s*)((?:[^()"'\\]|"[^"\\\n]*"|'[^'\\\n]*'|\((?:[^()"'\\]|"[^"\\\n]*"|'[^'\\\n]*')*\))*)(\))/gi;
+/** How many groups mapCssMatch reads. */
+const CSS_GROUPS = 12;
+// A string that starts an image-set() candidate (one inside type("image/avif") never does).
+const IMAGE_SET_STRING = /(^\s*|,\s*)(["'])([^"'\\\n]*)\2/g;
 
 /** A CSS_URL_PATTERN match, rewritten (or returned unchanged). */
 export function mapCssMatch(match: RegExpExecArray | string[], base: URL, table: LinkTable): string {
-  const [whole, open, dq, sq, bare, close, atImport, idq, isq] = match;
+  const [whole, open, dq, sq, bare, close, atImport, idq, isq, imageSet, candidates, imageSetClose] = match;
   if (open !== undefined) {
     const value = dq ?? sq ?? bare ?? '';
     const mapped = mapUrl(value, base, table);
     if (mapped === null) return whole!;
     const quote = dq !== undefined ? '"' : sq !== undefined ? "'" : '';
     return `${open}${quote}${mapped}${quote}${close}`;
+  }
+  if (imageSet !== undefined) {
+    const mapped = mapCss(candidates!, base, table).replace(IMAGE_SET_STRING, (string, lead: string, quote: string, value: string) => {
+      const path = mapUrl(value, base, table);
+      return path === null ? string : `${lead}${quote}${path}${quote}`;
+    });
+    return `${imageSet}${mapped}${imageSetClose}`;
   }
   const value = idq ?? isq ?? '';
   const mapped = mapUrl(value, base, table);
@@ -147,10 +159,10 @@ export function mapCssMatch(match: RegExpExecArray | string[], base: URL, table:
   return `${atImport}${quote}${mapped}${quote}`;
 }
 
-/** Rewrites every url() and @import in a complete piece of CSS (a stylesheet, `<style>`, or a `style` attribute). */
+/** Rewrites every url(), @import and image-set() in a complete piece of CSS (a stylesheet, `<style>`, or a `style` attribute). */
 export function mapCss(text: string, base: URL, table: LinkTable): string {
-  if (!/url\(|@import/i.test(text)) return text;
-  return text.replace(CSS_URL_PATTERN, (...args) => mapCssMatch(args.slice(0, 9) as string[], base, table));
+  if (!/url\(|@import|image-set\(/i.test(text)) return text;
+  return text.replace(CSS_URL_PATTERN, (...args) => mapCssMatch(args.slice(0, CSS_GROUPS) as string[], base, table));
 }
 
 // "5; url=/next", "0;URL='x'", "3, x" and "5 url=x" (all seen in the wild and accepted by browsers).

@@ -36,7 +36,7 @@ const URLS = [
 const TEXT = ['Hello', 'naïve café', '日本語のテキスト', 'emoji 🎉 here', 'a &amp; b &lt; c', 'x > y', 'price: 5 €', '"quoted"', "it's", 'a<b'];
 const CSS_URLS = (pick: <T>(list: readonly T[]) => T) => {
   const url = pick(URLS.filter((u) => !/["'()\\\s]/.test(u)));
-  return pick([`url(${url})`, `url("${url}")`, `url('${url}')`, `url( ${url} )`, `@import "${url}"`, `@import url(${url})`]);
+  return pick([`url(${url})`, `url("${url}")`, `url('${url}')`, `url( ${url} )`, `@import "${url}"`, `@import url(${url})`, `image-set("${url}" 1x, url(${url}) 2x)`, `-webkit-image-set('${url}' type("image/avif"))`]);
 };
 
 export function generatePage(seed: number, parts = 40): string {
