@@ -11,11 +11,11 @@
 // UTF-8 only (what substitutions emit and nearly every page is); other charsets go to the
 // reference rewriter.
 import { transformBytes } from './chunks.ts';
-import { mapCsp } from './csp.ts';
 import { knownOrigins } from './fast-url.ts';
 import tokenizerModule from './html-tokenizer.wasm';
 import { rewriteHtml as rewriteWithHTMLRewriter } from './html.ts';
-import { baseFrom, mapCss, mapRefresh, mapSrcset, mapUrl, type LinkTable } from './links.ts';
+import { baseFrom, mapCss, mapSrcset, mapUrl, type LinkTable } from './links.ts';
+import { mapMetaContent } from './meta.ts';
 
 /** Drop-in for html.ts's rewriteHtml. */
 export function rewriteHtml(body: ReadableStream, contentType: string, documentUrl: URL, table: LinkTable): ReadableStream {
@@ -238,10 +238,8 @@ class LinkRewriter {
         return mapUrl(value, this.documentUrl, table);
       case SRCSET:
         return mapSrcset(value, this.base, table);
-      case META: {
-        const equiv = second.trim().toLowerCase();
-        return equiv === 'refresh' ? mapRefresh(value, this.base, table) : equiv === 'content-security-policy' ? mapCsp(value, this.base, table) : null;
-      }
+      case META:
+        return mapMetaContent(second, value, this.base, table);
       case CSS: {
         const mapped = mapCss(value, this.base, table);
         return mapped === value ? null : mapped;

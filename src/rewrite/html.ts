@@ -1,7 +1,7 @@
 // HTML link rewriting with HTMLRewriter: streaming, and stopping only at elements that
 // can carry a URL. The mapping itself lives in links.ts.
-import { mapCsp } from './csp.ts';
-import { baseFrom, mapCss, mapRefresh, mapSrcset, mapUrl, SRCSET_ATTRIBUTES, URL_ATTRIBUTES, type LinkTable } from './links.ts';
+import { baseFrom, mapCss, mapSrcset, mapUrl, SRCSET_ATTRIBUTES, URL_ATTRIBUTES, type LinkTable } from './links.ts';
+import { mapMetaContent } from './meta.ts';
 
 const selector = (elements: readonly string[], attribute: string) =>
   elements.map((element) => `${element}[${attribute.replace(':', '\\:')}]`).join(', ');
@@ -50,9 +50,7 @@ export function rewriteHtml(body: ReadableStream, contentType: string, documentU
 
   rewriter.on('meta[http-equiv][content]', {
     element(element) {
-      const equiv = element.getAttribute('http-equiv')!.trim().toLowerCase();
-      const content = element.getAttribute('content')!;
-      const mapped = equiv === 'refresh' ? mapRefresh(content, base, table) : equiv === 'content-security-policy' ? mapCsp(content, base, table) : null;
+      const mapped = mapMetaContent(element.getAttribute('http-equiv')!, element.getAttribute('content')!, base, table);
       if (mapped !== null) element.setAttribute('content', mapped);
     },
   });
