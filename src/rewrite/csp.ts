@@ -6,7 +6,7 @@
 // requests built at run time outside the route's path, and a path-scoped source would block them.
 import { mapUrl, type LinkTable } from './links.ts';
 
-/** Directives whose value is a source list (CSP3 §6; -elem/-attr and the navigation ones included). */
+/** Directives whose value is a source list (CSP3: the fetch directives with their -elem/-attr forms, and the navigation ones). */
 const SOURCE_LIST = /^[a-z-]+-src(?:-elem|-attr)?$|^(?:form-action|frame-ancestors|base-uri|navigate-to)$/;
 const SCHEME_ONLY = /^[a-z][a-z0-9+.-]*:$/i;
 const WITH_SCHEME = /^[a-z][a-z0-9+.-]*:\/\//i;
@@ -77,7 +77,7 @@ function mapDirective(directive: string, base: URL, table: LinkTable): string | 
 /** A host-source whose scheme, host and port are those of a configured origin (no wildcards). */
 function namesConfiguredOrigin(source: string, base: URL, table: LinkTable): boolean {
   if (!source || unquoted(source).startsWith("'") || source.includes('*') || SCHEME_ONLY.test(source)) return false;
-  // Without a scheme, a source means the protected page's own (CSP3 §6.7.2.8).
+  // Without a scheme, a source means the protected page's own (CSP3 host-source matching).
   const absolute = WITH_SCHEME.test(source) ? source : `${base.protocol}//${source}`;
   try {
     return table.origins.has(new URL(absolute).origin);
