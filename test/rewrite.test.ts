@@ -56,6 +56,7 @@ function pageOfA(): string {
 <blockquote id="quote" cite="/source"></blockquote>
 <table id="table" background="/tile.gif"><tr><td>x</td></tr></table>
 <div id="styled" style="background-image: url(/div.png); color: red"></div>
+<div id="imageset" style="background-image: image-set('${A}/set.avif' type('image/avif'), '/set.png' 1x)"></div>
 <svg><image id="svgimage" href="/svg.png"></image><use id="use" xlink:href="${A}/sprite.svg#icon"></use></svg>
 <script>fetch("/api/data"); const u = "${A}/inline";</script>
 <p>Text mentioning ${A}/text is not a link.</p>
@@ -206,9 +207,10 @@ describe('HTML', () => {
     expect(html).toContain('imagesrcset="/a/hero.png 1x, /a/hero2.png 2x"');
   });
 
-  it('rewrites meta refresh, style attributes and <style> text', () => {
+  it('rewrites meta refresh, style attributes (image-set() too) and <style> text', () => {
     expect(html).toContain('content="30; url=/a/next"');
     expect(tag(html, 'styled')).toContain('style="background-image: url(/a/div.png); color: red"');
+    expect(tag(html, 'imageset')).toContain(`style="background-image: image-set('/a/set.avif' type('image/avif'), '/a/set.png' 1x)"`);
     expect(html).toContain(`<style>body { background: url("/a/bg.png") } @import '/a/print.css';</style>`);
   });
 
