@@ -1,0 +1,172 @@
+// `npm run bench:instructions`: CPU instructions per request, counted by valgrind
+// (callgrind) in workerd itself, for the Workers the req/s ratios compare. Counting is
+// deterministic where wall-clock time is not: on a shared VM, runs of the same build differ
+// by 10-20% in req/s, and the same build counts within ~1% here. It prices user-space work
+// only (not the kernel's share of a request), so its ratios are a little lower than req/s
+// ones. Needs valgrind (apt-get install -y valgrind); takes a few minutes.
+import { fork, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { build as esbuild } from 'esbuild';
+import { build, freePort, ROOT, WORKERD_BUNDLE, workerdConfig } from '../scripts/workerd.ts';
+import { hasCommand } from './measure.ts';
+import { PATHS, writeOriginFiles } from './origin.ts';
+
+const { values: args } = parseArgs({
+  options: {
+    warmup: { type: 'string', default: '300' },
+    requests: { type: 'string', default: '500' },
+  },
+});
+const warmup = Number(args.warmup);
+const requests = Number(args.requests);
+const log = (line: string) => console.error(`[instructions] ${line}`);
+
+// The ELF binary: valgrind cannot follow node_modules/.bin's launcher.
+const WORKERD = join(ROOT, 'node_modules/@cloudflare/workerd-linux-64/bin/workerd');
+
+interface Measured {
+  case: string;
+  worker: string;
+  instructions: number;
+}
+
+async function main(): Promise<void> {
+  if (!hasCommand('valgrind') || !hasCommand('callgrind_control')) throw new Error('valgrind is not installed (apt-get install -y valgrind)');
+  if (!existsSync(WORKERD)) throw new Error(`no workerd binary at ${WORKERD} (linux-x64 only)`);
+  const dir = mkdtempSync(join(tmpdir(), 'switchyard-instructions-'));
+  let origin: ChildProcess | undefined;
+  try {
+    const port = await freePort();
+    const originUrl = `http://127.0.0.1:${port}`;
+    const root = join(dir, 'www');
+    mkdirSync(root);
+    writeOriginFiles(root, originUrl);
+    origin = fork(join(ROOT, 'bench/origin.ts'), [root, String(port)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    await new Promise((resolve) => origin!.once('message', resolve));
+
+    log('building the gateway and the baselines');
+    const switchyard = build(join(dir, 'build'));
+    const bundle = async (entry: string) => {
+      const outfile = join(dir, entry.replace(/\W+/g, '-'), 'index.js');
+      await esbuild({ ...WORKERD_BUNDLE, entryPoints: [join(ROOT, entry)], outfile });
+      return outfile;
+    };
+    const hono = await bundle('bench/bare-hono-worker.ts');
+    const floor = await bundle('bench/forwarding-floor-worker.ts');
+    // The same routes as npm run bench.
+    const routes = {
+      routes: [
+        { path: '/site', origin: originUrl, rewriteLinks: true },
+        { path: '/', origin: originUrl, rewriteLinks: false },
+      ],
+    };
+    const runs: [string, string, string, Record<string, unknown>, string][] = [
+      ['1 KB JSON', 'bare Hono Worker', hono, { ORIGIN: originUrl }, PATHS.json],
+      ['1 KB JSON', 'forwarding floor', floor, { ORIGIN: originUrl }, PATHS.json],
+      ['1 KB JSON', 'switchyard', switchyard, { ROUTES: routes }, PATHS.json],
+      ['~110 KB page, 2,000 links', 'bare Worker (piped through JS)', join(ROOT, 'bench/bare-worker.js'), { ORIGIN: originUrl }, `/site${PATHS.links}`],
+      ['~110 KB page, 2,000 links', 'switchyard (rewritten)', switchyard, { ROUTES: routes }, `/site${PATHS.links}`],
+    ];
+    const results: Measured[] = [];
+    for (const [name, worker, script, bindings, path] of runs) {
+      const instructions = await count(dir, script, bindings, path);
+      log(`${name}, ${worker}: ${Math.round(instructions).toLocaleString('en')} instructions/request`);
+      results.push({ case: name, worker, instructions });
+    }
+    const report = markdown(results);
+    console.log(report);
+    writeFileSync(join(ROOT, 'bench/results/instructions.md'), report);
+    writeFileSync(join(ROOT, 'bench/results/instructions.json'), JSON.stringify({ date: new Date().toISOString(), warmup, requests, results }, null, 2) + '\n');
+  } finally {
+    origin?.kill();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Instructions per request of workerd serving `script`, after `warmup` requests (the JIT's tiers settle). */
+async function count(dir: string, script: string, bindings: Record<string, unknown>, path: string): Promise<number> {
+  const port = await freePort();
+  const config = workerdConfig({ script, address: `127.0.0.1:${port}`, bindings });
+  const out = mkdtempSync(join(dir, 'callgrind-'));
+  // --smc-check: V8 writes and patches machine code at run time.
+  const child = spawn('valgrind', ['--tool=callgrind', '--smc-check=all-non-file', `--callgrind-out-file=${join(out, 'cg.%p')}`, WORKERD, 'serve', config], {
+    stdio: ['ignore', 'ignore', 'ignore'],
+  });
+  try {
+    const url = `http://127.0.0.1:${port}${path}`;
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    await waitForListening(url, agent);
+    await sequential(url, agent, warmup);
+    callgrind(['-z', String(child.pid)]);
+    await sequential(url, agent, requests);
+    callgrind(['-d', String(child.pid)]);
+    agent.destroy();
+    const dump = readdirSync(out).find((file) => file.startsWith(`cg.${child.pid}.`));
+    const totals = dump && /^(?:summary|totals): (\d+)/m.exec(readFileSync(join(out, dump), 'utf8'));
+    if (!totals) throw new Error('callgrind wrote no counts');
+    return Number(totals[1]) / requests;
+  } finally {
+    child.kill();
+  }
+}
+
+function callgrind(args: string[]): void {
+  const result = spawnSync('callgrind_control', args, { encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`callgrind_control ${args.join(' ')} failed: ${result.stderr}`);
+}
+
+async function waitForListening(url: string, agent: http.Agent): Promise<void> {
+  // Under valgrind workerd takes tens of seconds to start.
+  for (let tries = 0; tries < 240; tries++) {
+    try {
+      const status = await get(url, agent);
+      if (status === 200) return;
+      throw new Error(`${url} answered ${status}`);
+    } catch (error) {
+      if (!(error as NodeJS.ErrnoException).code) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  }
+  throw new Error(`workerd did not listen on ${url}`);
+}
+
+async function sequential(url: string, agent: http.Agent, n: number): Promise<void> {
+  for (let i = 0; i < n; i++) {
+    const status = await get(url, agent);
+    if (status !== 200) throw new Error(`${url} answered ${status}`);
+  }
+}
+
+/** One GET with only Host (as wrk sends), body read and dropped. */
+function get(url: string, agent: http.Agent): Promise<number> {
+  return new Promise((resolve, reject) => {
+    http
+      .get(url, { agent }, (response) => {
+        response.resume();
+        response.once('end', () => resolve(response.statusCode!));
+      })
+      .once('error', reject);
+  });
+}
+
+function markdown(results: Measured[]): string {
+  const lines = [
+    `Instructions per request (callgrind, user space, all workerd threads), after ${warmup} requests, averaged over ${requests}; ${new Date().toISOString()}.`,
+    '',
+    '| case | Worker | instructions/request | ÷ first of its case |',
+    '|---|---|---|---|',
+  ];
+  const first = new Map<string, number>();
+  for (const result of results) {
+    if (!first.has(result.case)) first.set(result.case, result.instructions);
+    const ratio = first.get(result.case)! / result.instructions;
+    lines.push(`| ${result.case} | ${result.worker} | ${Math.round(result.instructions).toLocaleString('en')} | ${ratio.toFixed(2)}× |`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+await main();
