@@ -4,7 +4,7 @@
 // by 10-20% in req/s, and the same build counts within ~1% here. It prices user-space work
 // only (not the kernel's share of a request), so its ratios are a little lower than req/s
 // ones. Needs valgrind (apt-get install -y valgrind); takes a few minutes.
-import { fork, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
@@ -13,7 +13,7 @@ import { parseArgs } from 'node:util';
 import { build as esbuild } from 'esbuild';
 import { build, freePort, ROOT, WORKERD_BUNDLE, workerdConfig } from '../scripts/workerd.ts';
 import { hasCommand } from './measure.ts';
-import { PATHS, writeOriginFiles } from './origin.ts';
+import { forkOrigin, PATHS, writeOriginFiles } from './origin.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -38,15 +38,14 @@ async function main(): Promise<void> {
   if (!hasCommand('valgrind') || !hasCommand('callgrind_control')) throw new Error('valgrind is not installed (apt-get install -y valgrind)');
   if (!existsSync(WORKERD)) throw new Error(`no workerd binary at ${WORKERD} (linux-x64 only)`);
   const dir = mkdtempSync(join(tmpdir(), 'switchyard-instructions-'));
-  let origin: ChildProcess | undefined;
+  let origin: Awaited<ReturnType<typeof forkOrigin>> | undefined;
   try {
     const port = await freePort();
     const originUrl = `http://127.0.0.1:${port}`;
     const root = join(dir, 'www');
     mkdirSync(root);
     writeOriginFiles(root, originUrl);
-    origin = fork(join(ROOT, 'bench/origin.ts'), [root, String(port)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    await new Promise((resolve) => origin!.once('message', resolve));
+    origin = await forkOrigin(root, port);
 
     log('building the gateway and the baselines');
     const switchyard = build(join(dir, 'build'));
@@ -82,7 +81,7 @@ async function main(): Promise<void> {
     writeFileSync(join(ROOT, 'bench/results/instructions.md'), report);
     writeFileSync(join(ROOT, 'bench/results/instructions.json'), JSON.stringify({ date: new Date().toISOString(), warmup, requests, results }, null, 2) + '\n');
   } finally {
-    origin?.kill();
+    await origin?.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 }

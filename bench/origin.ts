@@ -1,8 +1,10 @@
 // The bench origin's content, served by nginx (static files, when installed) or by this
 // Node server (in its own process, so it never shares the bench's event loop).
+import { fork } from 'node:child_process';
 import { closeSync, openSync, ftruncateSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { html100k, json1k, links100k, STREAM_BYTES } from './pages.ts';
 
 export const PATHS = { json: '/json.json', html: '/page.html', links: '/links.html', stream: '/stream.bin' } as const;
@@ -50,6 +52,25 @@ function serveNode(root: string, port: number): void {
       pump();
     })
     .listen(port, '127.0.0.1', () => process.send?.('ready'));
+}
+
+/** This server in a process of its own, serving `root` on 127.0.0.1:`port`; resolves once it listens. */
+export async function forkOrigin(root: string, port: number): Promise<{ base: string; pids(): number[]; stop(): Promise<void> }> {
+  const child = fork(fileURLToPath(import.meta.url), [root, String(port)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  await new Promise<void>((resolve, reject) => {
+    child.once('message', () => resolve());
+    child.once('exit', (code) => reject(new Error(`origin exited (${code})`)));
+  });
+  return {
+    base: `http://127.0.0.1:${port}`,
+    pids: () => [child.pid!],
+    stop: () =>
+      new Promise((done) => {
+        if (child.exitCode !== null) return done();
+        child.once('exit', () => done());
+        child.kill();
+      }),
+  };
 }
 
 if (process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/'))) {

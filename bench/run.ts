@@ -1,7 +1,7 @@
 // `npm run bench`: switchyard side by side with the origin itself, nginx and a bare Worker,
 // all on 127.0.0.1, in interleaved runs (so a noisy neighbour hits every column alike),
 // reporting medians. Not part of `npm test`: it takes minutes and asserts nothing.
-import { fork, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -12,7 +12,7 @@ import { serve, type Served } from '../scripts/serve.ts';
 import { build, freePort, ROOT, WORKERD_BUNDLE } from '../scripts/workerd.ts';
 import { download, hasCommand, machineCpu, median, unloadedTtfbs, wrk, type LoadResult, type StreamResult } from './measure.ts';
 import { nginxBinary, originConfig, proxyConfig, startNginx, SUBSTITUTION, type Nginx } from './nginx.ts';
-import { PATHS, writeOriginFiles } from './origin.ts';
+import { forkOrigin, PATHS, writeOriginFiles } from './origin.ts';
 import { countOccurrences } from './pages.ts';
 import { markdown, TARGET_NAMES, type Results, type Spread, type Target } from './report.ts';
 
@@ -63,7 +63,7 @@ async function main(): Promise<void> {
     writeOriginFiles(root, origin);
 
     log(`origin on ${origin} (${nginx ? 'nginx, static files' : 'Node'})`);
-    const direct = nginx ? await nginxServer(nginx, join(dir, 'nginx-origin'), originConfig(join(dir, 'nginx-origin'), root, originPort), originPort) : await nodeOrigin(root, originPort);
+    const direct = nginx ? await nginxServer(nginx, join(dir, 'nginx-origin'), originConfig(join(dir, 'nginx-origin'), root, originPort), originPort) : await forkOrigin(root, originPort);
     servers.push(direct);
 
     log('building the gateway as wrangler deploy would');
@@ -255,25 +255,6 @@ async function nginxServer(binary: string, dir: string, config: string, port: nu
   const instance: Nginx = await startNginx(binary, dir, config, port);
   return { base: `http://127.0.0.1:${port}`, pids: instance.pids, stop: instance.stop };
 }
-
-async function nodeOrigin(root: string, port: number): Promise<Server> {
-  const child: ChildProcess = fork(join(ROOT, 'bench/origin.ts'), [root, String(port)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  await new Promise<void>((resolve, reject) => {
-    child.once('message', () => resolve());
-    child.once('exit', (code) => reject(new Error(`origin exited (${code})`)));
-  });
-  return {
-    base: `http://127.0.0.1:${port}`,
-    pids: () => [child.pid!],
-    stop: () =>
-      new Promise((done) => {
-        if (child.exitCode !== null) return done();
-        child.once('exit', () => done());
-        child.kill();
-      }),
-  };
-}
-
 
 function medianLoad(runs: LoadResult[]): LoadResult {
   return {
