@@ -56,7 +56,9 @@ export function rewriteResponse(exchange: Exchange, upstream: Response): Respons
 
 /** A header this stage changes, or a Connection naming one the runtime would send on. */
 function needsRewrite(headers: Headers): boolean {
-  for (const name of headers.keys()) if (REWRITTEN.has(name)) return true;
+  // Asked name by name: a lookup costs workerd about a fifth of reading one header in a loop,
+  // and origins send 5-15 headers (counted with npm run bench:instructions).
+  for (const name of REWRITTEN) if (headers.has(name)) return true;
   const named = connectionNamed(headers.get('connection'));
   if (!named) return false;
   // `close` names no header; the rest the runtime drops anyway.
