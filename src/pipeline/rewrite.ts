@@ -56,8 +56,8 @@ export function rewriteResponse(exchange: Exchange, upstream: Response): Respons
 
 /** A header this stage changes, or a Connection naming one the runtime would send on. */
 function needsRewrite(headers: Headers): boolean {
-  // Asked name by name: a lookup costs workerd about a fifth of reading one header in a loop,
-  // and origins send 5-15 headers (counted with npm run bench:instructions).
+  // Asked name by name: ten lookups cost workerd less than reading 5 headers in a loop (~1,800
+  // instructions a lookup, 4,000-6,000 a header read; counted with callgrind), and origins send 5-15.
   for (const name of REWRITTEN) if (headers.has(name)) return true;
   const named = connectionNamed(headers.get('connection'));
   if (!named) return false;
