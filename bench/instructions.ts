@@ -63,16 +63,20 @@ async function main(): Promise<void> {
         { path: '/', origin: originUrl, rewriteLinks: false },
       ],
     };
+    const fromBrowser = '1 KB JSON, a browser’s 13 headers';
     const runs: [string, string, string, Record<string, unknown>, string][] = [
       ['1 KB JSON', 'bare Hono Worker', hono, { ORIGIN: originUrl }, PATHS.json],
       ['1 KB JSON', 'forwarding floor', floor, { ORIGIN: originUrl }, PATHS.json],
       ['1 KB JSON', 'switchyard', switchyard, { ROUTES: routes }, PATHS.json],
+      [fromBrowser, 'bare Hono Worker', hono, { ORIGIN: originUrl }, PATHS.json],
+      [fromBrowser, 'forwarding floor', floor, { ORIGIN: originUrl }, PATHS.json],
+      [fromBrowser, 'switchyard', switchyard, { ROUTES: routes }, PATHS.json],
       ['~110 KB page, 2,000 links', 'bare Worker (piped through JS)', join(ROOT, 'bench/bare-worker.js'), { ORIGIN: originUrl }, `/site${PATHS.links}`],
       ['~110 KB page, 2,000 links', 'switchyard (rewritten)', switchyard, { ROUTES: routes }, `/site${PATHS.links}`],
     ];
     const results: Measured[] = [];
     for (const [name, worker, script, bindings, path] of runs) {
-      const instructions = await count(dir, script, bindings, path);
+      const instructions = await count(dir, script, bindings, path, name === fromBrowser ? BROWSER_HEADERS : {});
       log(`${name}, ${worker}: ${Math.round(instructions).toLocaleString('en')} instructions/request`);
       results.push({ case: name, worker, instructions });
     }
@@ -87,7 +91,7 @@ async function main(): Promise<void> {
 }
 
 /** Instructions per request of workerd serving `script`, after `warmup` requests (the JIT's tiers settle). */
-async function count(dir: string, script: string, bindings: Record<string, unknown>, path: string): Promise<number> {
+async function count(dir: string, script: string, bindings: Record<string, unknown>, path: string, headers: Record<string, string>): Promise<number> {
   const port = await freePort();
   const config = workerdConfig({ script, address: `127.0.0.1:${port}`, bindings });
   const out = mkdtempSync(join(dir, 'callgrind-'));
@@ -99,9 +103,9 @@ async function count(dir: string, script: string, bindings: Record<string, unkno
     const url = `http://127.0.0.1:${port}${path}`;
     const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
     await waitForListening(url, agent);
-    await sequential(url, agent, warmup);
+    await sequential(url, agent, warmup, headers);
     callgrind(['-z', String(child.pid)]);
-    await sequential(url, agent, requests);
+    await sequential(url, agent, requests, headers);
     callgrind(['-d', String(child.pid)]);
     agent.destroy();
     const dump = readdirSync(out).find((file) => file.startsWith(`cg.${child.pid}.`));
@@ -133,18 +137,39 @@ async function waitForListening(url: string, agent: http.Agent): Promise<void> {
   throw new Error(`workerd did not listen on ${url}`);
 }
 
-async function sequential(url: string, agent: http.Agent, n: number): Promise<void> {
+async function sequential(url: string, agent: http.Agent, n: number, headers: Record<string, string>): Promise<void> {
   for (let i = 0; i < n; i++) {
-    const status = await get(url, agent);
+    const status = await get(url, agent, headers);
     if (status !== 200) throw new Error(`${url} answered ${status}`);
   }
 }
 
-/** One GET with only Host (as wrk sends), body read and dropped. */
-function get(url: string, agent: http.Agent): Promise<number> {
+/**
+ * What Chromium sends with a script's same-origin fetch: every request header costs each
+ * Worker (parsed, copied, sent on), the gateway more than the baselines (it reads them all
+ * to drop hop-by-hop and client-claimed forwarding ones).
+ */
+const BROWSER_HEADERS: Record<string, string> = {
+  'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/142.0.0.0 Safari/537.36',
+  accept: 'application/json, text/plain, */*',
+  'accept-language': 'en-GB,en;q=0.9',
+  'accept-encoding': 'gzip, deflate, br, zstd',
+  referer: 'http://127.0.0.1/app/',
+  origin: 'http://127.0.0.1',
+  'sec-fetch-dest': 'empty',
+  'sec-fetch-mode': 'cors',
+  'sec-fetch-site': 'same-origin',
+  'sec-ch-ua': '"Chromium";v="142", "Not_A Brand";v="99"',
+  'sec-ch-ua-mobile': '?0',
+  'sec-ch-ua-platform': '"Linux"',
+  cookie: 'session=abc123; theme=dark',
+};
+
+/** One GET with Host (as wrk sends) and `headers`, body read and dropped. */
+function get(url: string, agent: http.Agent, headers: Record<string, string> = {}): Promise<number> {
   return new Promise((resolve, reject) => {
     http
-      .get(url, { agent }, (response) => {
+      .get(url, { agent, headers }, (response) => {
         response.resume();
         response.once('end', () => resolve(response.statusCode!));
       })
