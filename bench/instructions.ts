@@ -145,9 +145,9 @@ async function sequential(url: string, agent: http.Agent, n: number, headers: Re
 }
 
 /**
- * What Chromium sends with a script's same-origin fetch: every request header costs each
- * Worker (parsed, copied, sent on), the gateway more than the baselines (it reads them all
- * to drop hop-by-hop and client-claimed forwarding ones).
+ * Headers of the kind Chromium adds to a script's fetch (13 of them): every request header
+ * costs each Worker (parsed, copied, sent on), the gateway more than the baselines (it reads
+ * them all to drop hop-by-hop and client-claimed forwarding ones).
  */
 const BROWSER_HEADERS: Record<string, string> = {
   'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/142.0.0.0 Safari/537.36',
