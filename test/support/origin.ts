@@ -1,6 +1,6 @@
 // Real origin servers on 127.0.0.1 for the gateway to call. Each records what reached it.
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 
 export interface Seen {
   method: string;
@@ -58,5 +58,20 @@ export const echo: Handler = async (req, res) => {
   res.end(JSON.stringify({ method: req.method, url: req.url, headers: req.headers, body: body.toString('utf8') }));
 };
 
-/** A port nothing listens on. */
-export { freePort as closedPort } from '../../scripts/workerd.ts';
+/**
+ * A port nothing listens on, below the kernel's ephemeral range: a port freed after binding
+ * port 0 can be handed to another test file's origin (running in parallel) before the gateway
+ * calls it, which then answers in place of a refusal.
+ */
+export async function closedPort(): Promise<number> {
+  for (const port of [1, 9, 11, 13, 17]) if (await refused(port)) return port;
+  throw new Error('no closed port below the ephemeral range on 127.0.0.1');
+}
+
+function refused(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1');
+    socket.once('connect', () => (socket.destroy(), resolve(false)));
+    socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code === 'ECONNREFUSED'));
+  });
+}
