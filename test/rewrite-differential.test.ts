@@ -112,6 +112,16 @@ describe('fast link rewriter = HTMLRewriter rewriter', () => {
     for (const { reference } of results) expect(reference).toMatch(/url\(\/site\/x\).*href="\/site\/y"/);
   });
 
+  it('on values the tokenizer hands to JS that start with a byte-order mark', async () => {
+    const pages = [
+      '<img srcset="\uFEFFhttp://o.test/a 1x, http://o.test/b 2x"><a href="\uFEFFhttp://o.test/c">c</a>',
+      '<div style="\uFEFFbackground:url(http://o.test/d)"></div><meta http-equiv=refresh content="\uFEFF0; url=http://o.test/e">',
+    ];
+    const results = await rewriteBoth(pages);
+    expectSameOutput(pages, results);
+    expect(results[0]!.reference).toContain('/site/b 2x');
+  });
+
   it('leaves other charsets to HTMLRewriter', async () => {
     const page = '<a href="http://o.test/x">caf\u00e9</a>';
     const [result] = await rewriteBoth([page], 'text/html; charset=windows-1252');

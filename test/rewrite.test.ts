@@ -127,6 +127,10 @@ beforeAll(async () => {
       res.setHeader('link', `<${b.url}/base/font.woff2>; rel=preload; as=font, </next.html>; rel=next, <https://example.org/>; rel=preconnect`);
       return res.end(`<html><head><meta http-equiv="content-security-policy" content="style-src ${a.url}"></head></html>`);
     }
+    if (path === '/latin1.html') {
+      res.setHeader('content-type', 'text/html; charset=windows-1252');
+      return res.end(Buffer.from(`<p>café</p><a id="l1" href="${a.url}/menu">menu</a>`, 'latin1'));
+    }
     if (path === '/not-modified.html') {
       res.writeHead(304, { etag: '"v1"' });
       return res.end();
@@ -241,6 +245,12 @@ describe('HTML', () => {
   it('maps links between two routes both ways', async () => {
     const page = (await request(gateway.url, '/b/page.html')).text;
     expect(page).toBe(`<a id="back" href="/a/page.html">back to a</a><a id="self" href="/b/next">next</a>`);
+  });
+
+  it('rewrites a page in another charset and leaves its bytes in that charset', async () => {
+    const res = await request(gateway.url, '/a/latin1.html');
+    expect(res.headers['content-type']).toBe('text/html; charset=windows-1252');
+    expect(res.body.toString('latin1')).toBe('<p>café</p><a id="l1" href="/a/menu">menu</a>');
   });
 
   it('decodes a gzip’ed page before rewriting it', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chunkReader, transformText } from './chunks.ts';
+import { chainSteps, chunkReader, textStep, transformBytes, type ByteStep } from './chunks.ts';
 
 /** A byte stream with `count` chunks of `size` bytes all queued, as a fast origin's body is. */
 function byteStream(count: number, size: number, byte = (i: number) => i % 251): ReadableStream<Uint8Array> {
@@ -23,7 +23,7 @@ async function collect(stream: ReadableStream<Uint8Array>): Promise<Uint8Array[]
 
 const concat = (chunks: Uint8Array[]) => Buffer.concat(chunks.map((chunk) => Buffer.from(chunk)));
 
-describe('transformText', () => {
+describe('transformBytes with a textStep', () => {
   const decoder = () => {
     const utf8 = new TextDecoder();
     return (chunk?: Uint8Array) => (chunk ? utf8.decode(chunk, { stream: true }) : utf8.decode());
@@ -31,10 +31,10 @@ describe('transformText', () => {
 
   it('hands step what has arrived, up to 64 KiB at a time, and writes its text back', async () => {
     const steps: number[] = [];
-    const out = transformText(byteStream(40, 4096, letters), decoder(), (text, final) => {
+    const out = transformBytes(byteStream(40, 4096, letters), textStep(decoder(), (text, final) => {
       if (!final) steps.push(text.length);
       return text.toUpperCase();
-    });
+    }));
     const text = concat(await collect(out)).toString();
     expect(steps.length).toBeLessThanOrEqual(3);
     expect(Math.max(...steps)).toBeLessThanOrEqual(64 * 1024);
@@ -44,10 +44,10 @@ describe('transformText', () => {
 
   it('reads on while step has nothing ready, and sends the rest when the body ends', async () => {
     let held = '';
-    const out = transformText(byteStream(40, 4096, letters), decoder(), (text, final) => {
+    const out = transformBytes(byteStream(40, 4096, letters), textStep(decoder(), (text, final) => {
       held += text;
       return final ? held : '';
-    });
+    }));
     const chunks = await collect(out);
     expect(chunks.length).toBe(1);
     expect(chunks[0]!.length).toBe(40 * 4096);
@@ -62,9 +62,43 @@ describe('transformText', () => {
       },
     });
     const steps: string[] = [];
-    const out = transformText(plain, decoder(), (text) => (steps.push(text), text));
+    const out = transformBytes(plain, textStep(decoder(), (text) => (steps.push(text), text)));
     expect(concat(await collect(out)).toString()).toBe('abc');
     expect(steps).toEqual(['ab', 'c', '']);
+  });
+});
+
+describe('chainSteps', () => {
+  const bytes = (text: string) => new TextEncoder().encode(text);
+  const text = (chunk: Uint8Array | null) => (chunk ? new TextDecoder().decode(chunk) : null);
+  /** Holds everything back until the end, then sends it in brackets. */
+  const holding = (): ByteStep => {
+    let held = '';
+    return (chunk) => {
+      if (chunk) return (held += text(chunk)), null;
+      return bytes(`[${held}]`);
+    };
+  };
+  /** Sends each chunk upper-cased at once, and `!` at the end. */
+  const upper: ByteStep = (chunk) => bytes(chunk ? text(chunk)!.toUpperCase() : '!');
+
+  it('feeds each step what the one before sent', () => {
+    const step = chainSteps([upper, (chunk) => (chunk ? bytes(`<${text(chunk)}>`) : null)]);
+    expect(text(step(bytes('ab')))).toBe('<AB>');
+    expect(text(step(undefined))).toBe('<!>');
+  });
+
+  it('gives a later step what an earlier one held to the end, before its own end', () => {
+    const step = chainSteps([holding(), upper, holding()]);
+    expect(step(bytes('ab'))).toBe(null);
+    expect(step(bytes('c'))).toBe(null);
+    // holding sends "[abc]" at the end; upper makes it "[ABC]" and adds "!"; the last holds both.
+    expect(text(step(undefined))).toBe('[[ABC]!]');
+  });
+
+  it('runs inside one stream, whatever the chunks', async () => {
+    const out = transformBytes(byteStream(3, 5, letters), chainSteps([holding(), upper]));
+    expect(concat(await collect(out)).toString()).toBe('[AAAAABBBBBCCCCC]!');
   });
 });
 

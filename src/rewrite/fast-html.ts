@@ -10,7 +10,7 @@
 //
 // UTF-8 only (what substitutions emit and nearly every page is); other charsets go to the
 // reference rewriter.
-import { transformBytes } from './chunks.ts';
+import { transformBytes, type ByteStep } from './chunks.ts';
 import { knownOrigins } from './fast-url.ts';
 import tokenizerModule from './html-tokenizer.wasm';
 import { rewriteHtml as rewriteWithHTMLRewriter } from './html.ts';
@@ -19,9 +19,15 @@ import { mapMetaContent } from './meta.ts';
 
 /** Drop-in for html.ts's rewriteHtml. */
 export function rewriteHtml(body: ReadableStream, contentType: string, documentUrl: URL, table: LinkTable): ReadableStream {
-  if (!isUtf8(contentType)) return rewriteWithHTMLRewriter(body, contentType, documentUrl, table);
+  const step = linkStep(contentType, documentUrl, table);
+  return step ? transformBytes(body, step) : rewriteWithHTMLRewriter(body, contentType, documentUrl, table);
+}
+
+/** The rewriting as a body step, or null when the page is not UTF-8 (html.ts rewrites those). */
+export function linkStep(contentType: string, documentUrl: URL, table: LinkTable): ByteStep | null {
+  if (!isUtf8(contentType)) return null;
   const rewriter = new LinkRewriter(documentUrl, table);
-  return transformBytes(body, (chunk) => rewriter.write(chunk));
+  return (chunk) => rewriter.write(chunk);
 }
 
 function isUtf8(contentType: string): boolean {
@@ -56,6 +62,8 @@ const SRCSET = 2;
 const META = 3;
 const CSS = 4;
 
+// Not ignoreBOM, though workerd decodes faster so: HTMLRewriter's getAttribute drops a value's
+// leading U+FEFF, and the values here are short.
 const decoder = new TextDecoder();
 const encoder = new TextEncoder();
 

@@ -794,6 +794,8 @@ static i32 mapUrlHere(const u8 *v, u32 n) {
   // Edge spaces and controls: JS. Non-ASCII (the substitution marker among it) can only
   // reach a mapping through mapRest, which leaves it to JS too.
   if (v[0] <= 32 || v[n - 1] <= 32) return ASK_JS;
+  // A leading byte-order mark: HTMLRewriter's values lose it, and so do those JS decodes.
+  if (n >= 3 && v[0] == 0xEF && v[1] == 0xBB && v[2] == 0xBF) return ASK_JS;
   u8 first = v[0];
   if (first == 'h') {
     for (u32 k = 0; k < knownCount; k++) {

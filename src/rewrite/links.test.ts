@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { gatewayOf } from '../test-routes.ts';
-import { baseFrom, linkTable, mapCss, mapRefresh, mapSrcset, mapUrl, mapUrlParsed } from './links.ts';
+import { baseFrom, linkTable, mapCss, mapRefresh, mapSrcset, mapUrl, mapUrlParsed, SUBSTITUTED, unmarkStep } from './links.ts';
 
 const gw = gatewayOf([
   { path: '/intranet', origin: 'http://10.1.2.3' },
@@ -178,5 +178,37 @@ describe('markGatewayPath', () => {
     const { markGatewayPath, SUBSTITUTED } = await import('./links.ts');
     expect(markGatewayPath('/intranet/a')).toBe(`${SUBSTITUTED}/intranet/a`);
     for (const text of ['src=', 'http://10.1.2.3', '//cdn/x', '\\\\x', '', 'a/b']) expect(markGatewayPath(text)).toBe(text);
+  });
+});
+
+describe('unmarkStep', () => {
+  const encoder = new TextEncoder();
+  /** The text through a fresh step, cut into chunks at `cuts` (byte offsets). */
+  const unmark = (text: string, cuts: number[] = []) => {
+    const bytes = encoder.encode(text);
+    const step = unmarkStep();
+    const out: number[] = [];
+    let from = 0;
+    for (const cut of [...cuts, bytes.length]) {
+      out.push(...(step(bytes.slice(from, cut)) ?? []));
+      from = cut;
+    }
+    out.push(...(step(undefined) ?? []));
+    return new TextDecoder().decode(Uint8Array.from(out));
+  };
+
+  it('removes every marker, wherever the chunks are cut', () => {
+    const text = `a${SUBSTITUTED}/intranet ü ${SUBSTITUTED}/b`;
+    const length = encoder.encode(text).length;
+    for (let cut = 0; cut <= length; cut++) expect(unmark(text, [cut]), `cut at ${cut}`).toBe('a/intranet ü /b');
+    expect(unmark(text, Array.from({ length }, (_, i) => i))).toBe('a/intranet ü /b');
+  });
+
+  it('keeps characters that share the marker’s first bytes, and a page without markers as it is', () => {
+    for (const text of ['\uFDD1\uFEFF\uFFFD 前缀', 'plain', '']) expect(unmark(text, [1, 2])).toBe(text);
+    // A marker's first two bytes at the very end are not a marker.
+    const step = unmarkStep();
+    expect([...step(Uint8Array.of(0x61, 0xef, 0xb7))!]).toEqual([0x61]);
+    expect([...step(undefined)!]).toEqual([0xef, 0xb7]);
   });
 });

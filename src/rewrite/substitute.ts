@@ -2,7 +2,7 @@
 // Matches up to WINDOW characters long are found wherever the chunk boundaries fall, and
 // the result equals a whole-text String.replace (up to `$\`` / `$'`, which see only the
 // window): text is held back until no match starting in it could still grow.
-import { transformText } from './chunks.ts';
+import { textStep, type ByteStep } from './chunks.ts';
 
 /** Longest match guaranteed to be found across chunk boundaries (8 KiB of text). */
 export const WINDOW = 8192;
@@ -200,16 +200,12 @@ export class TextPipeline {
 }
 
 /**
- * `body` with the rules applied: decoded (UTF-8 or the declared charset, never splitting a
+ * The rules as a body step: decoded (UTF-8 or the declared charset, never splitting a
  * character between chunks) and written back as UTF-8. Null when the charset is one this
  * runtime cannot decode: the body must then pass as is. A function instead of a charset
  * picks it from the first chunk (an HTML `<meta charset>`).
  */
-export function substitute(
-  body: ReadableStream,
-  rules: readonly TextRule[],
-  charset: string | ((head: Uint8Array) => string) = 'utf-8',
-): ReadableStream<Uint8Array> | null {
+export function substitutionStep(rules: readonly TextRule[], charset: string | ((head: Uint8Array) => string) = 'utf-8'): ByteStep | null {
   // ignoreBOM keeps a byte-order mark in the text, so it is written back out.
   const decoderFor = (label: string) => new TextDecoder(label, { fatal: false, ignoreBOM: true } as TextDecoderConstructorOptions);
   let decoder: TextDecoder | undefined;
@@ -233,5 +229,5 @@ export function substitute(
     }
     return decoder.decode(chunk, { stream: true });
   };
-  return transformText(body, decode, (text, final) => pipeline.push(text, final));
+  return textStep(decode, (text, final) => pipeline.push(text, final));
 }
