@@ -227,7 +227,7 @@ async function checkOutputs(
   for (const [name, value] of Object.entries(checks)) log(`check ${name}: ${value}`);
 }
 
-/** The gateway bundle with body.ts importing the HTMLRewriter rewriter (html.ts) instead of fast-html.ts. */
+/** The gateway bundle with no fast rewriter for body.ts, so every page goes to the HTMLRewriter one (html.ts). */
 async function buildWithReferenceRewriter(outDir: string): Promise<string> {
   const outfile = join(outDir, 'index.js');
   await esbuild({
@@ -238,7 +238,8 @@ async function buildWithReferenceRewriter(outDir: string): Promise<string> {
       {
         name: 'reference-rewriter',
         setup(builder) {
-          builder.onResolve({ filter: /^\.\/fast-html\.ts$/ }, (args) => (args.importer.endsWith('body.ts') ? { path: join(ROOT, 'src/rewrite/html.ts') } : undefined));
+          builder.onResolve({ filter: /^\.\/fast-html\.ts$/ }, (args) => (args.importer.endsWith('body.ts') ? { path: 'fast-html', namespace: 'none' } : undefined));
+          builder.onLoad({ filter: /.*/, namespace: 'none' }, () => ({ contents: 'export const linkStep = () => null;', loader: 'js' }));
         },
       },
     ],

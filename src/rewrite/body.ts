@@ -118,13 +118,19 @@ export function rewriteBody(exchange: Exchange, upstream: Response, headers: Hea
     }
   }
   let body: ReadableStream = upstream.body;
+  const runSteps = () => {
+    if (steps.length) body = transformBytes(body, chainSteps(steps.splice(0)));
+  };
   if (html) {
     const table = linkTable(exchange.gateway);
     const finalType = headers.get('content-type')!;
-    // Substitutions write UTF-8, so only a page they left alone can need the reference rewriter.
     const links = linkStep(finalType, documentUrl, table);
     if (links) steps.push(links);
-    else body = rewriteWithHTMLRewriter(body, finalType, documentUrl, table);
+    else {
+      // Another charset (substitutions write UTF-8, so in practice none ran): HTMLRewriter's turn.
+      runSteps();
+      body = rewriteWithHTMLRewriter(body, finalType, documentUrl, table);
+    }
     for (const name of CSP_HEADERS) {
       const policy = headers.get(name);
       const mapped = policy && mapCsp(policy, documentUrl, table);
@@ -132,7 +138,7 @@ export function rewriteBody(exchange: Exchange, upstream: Response, headers: Hea
     }
     if (marked) steps.push(unmarkStep());
   } else if (!steps.length) return null;
-  if (steps.length) body = transformBytes(body, chainSteps(steps));
+  runSteps();
   headers.delete('content-length');
   headers.delete('last-modified');
   // Byte ranges of the origin's body say nothing about the rewritten one.
