@@ -11,7 +11,7 @@ import { mapCsp } from './csp.ts';
 import { CSS_URL_PATTERN, linkTable, mapCssMatch, markGatewayPath, SUBSTITUTED, unmarkStep } from './links.ts';
 import { substitutionStep, type TextRule } from './substitute.ts';
 
-// ignoreBOM: workerd's decoder took ~20 instructions a byte without it (npm run bench:instructions).
+// ignoreBOM for speed, as links.ts's searchDecoder.
 const prescanDecoder = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
 const HTML_TYPES = new Set(['text/html', 'application/xhtml+xml']);
 // Several fields of one name are several policies, and get() joins them with commas as the grammar does.
