@@ -122,6 +122,32 @@ describe('fast link rewriter = HTMLRewriter rewriter', () => {
     expect(results[0]!.reference).toContain('/site/b 2x');
   });
 
+  it('on SVG documents (image/svg+xml): XML declaration, DOCTYPE, CDATA, foreignObject', async () => {
+    const css = 'a{fill:url(http://o.test/p.svg#g)} b{background:url(/bg.png)}';
+    const pages = [
+      `<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" "http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd">\n` +
+        `<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" viewBox="0 0 10 10">\n` +
+        `<!-- <a href="http://o.test/in-comment"> -->\n<style><![CDATA[${css}]]></style>\n` +
+        `<a xlink:href="http://o.test/w/One"><text>one</text></a>\n<a href="/w/Two"><text>two</text></a>\n` +
+        `<image href="http://o.test/i/1.png" width="1" height="1"/>\n<use xlink:href="http://o.test/sprite.svg#icon"/>\n` +
+        `<filter id="f"><feImage href="//o.test/f.png"/></filter>\n<text><textPath href="#p">x</textPath></text>\n` +
+        `<script><![CDATA[ if (a < b) location.href = "http://o.test/in-script"; ]]></script>\n` +
+        `<foreignObject><div xmlns="http://www.w3.org/1999/xhtml"><a href="http://o.test/html">h</a><img src="/i.png" srcset="http://o.test/a.png 2x"/></div></foreignObject>\n` +
+        `<linearGradient id="g" style="fill:url(http://o.test/g.svg#x)"/>\n</svg>\n`,
+      `<svg xmlns="http://www.w3.org/2000/svg"><style>${css}</style><a href="https://b.test/base/x">b</a></svg>`,
+    ];
+    const results = await rewriteBoth(pages, 'image/svg+xml');
+    expectSameOutput(pages, results);
+    const [svg] = results;
+    for (const rewritten of ['xlink:href="/site/w/One"', 'href="/site/w/Two"', 'href="/site/i/1.png"', 'xlink:href="/site/sprite.svg#icon"', 'href="/site/f.png"', 'url(/site/p.svg#g)', 'href="/site/html"', '/site/a.png 2x', 'url(/site/g.svg#x)']) {
+      expect(svg!.reference).toContain(rewritten);
+    }
+    // Comments and script text are not markup.
+    expect(svg!.reference).toContain('"http://o.test/in-script"');
+    expect(svg!.reference).toContain('"http://o.test/in-comment"');
+    expect(results[1]!.reference).toContain('href="/b/x"');
+  });
+
   it('leaves other charsets to HTMLRewriter', async () => {
     const page = '<a href="http://o.test/x">caf\u00e9</a>';
     const [result] = await rewriteBoth([page], 'text/html; charset=windows-1252');

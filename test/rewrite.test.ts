@@ -87,6 +87,13 @@ beforeAll(async () => {
       const cut = css.indexOf('url(/bg') + 6;
       return writeInParts(res, [css.slice(0, cut), css.slice(cut)]);
     }
+    if (path === '/icons.svg') {
+      res.setHeader('content-type', 'image/svg+xml');
+      res.setHeader('etag', '"svg"');
+      const svg = `<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink"><a xlink:href="${a.url}/docs/x.html"><image href="/img.png"/></a><use href="${b.url}/base/sprite.svg#i"/><script><![CDATA[ fetch("${a.url}/api") ]]></script></svg>`;
+      const cut = svg.indexOf('/docs/x.html');
+      return writeInParts(res, [svg.slice(0, cut), svg.slice(cut)]);
+    }
     if (path === '/gz.html') {
       res.setHeader('content-type', 'text/html');
       res.setHeader('content-encoding', 'gzip');
@@ -332,6 +339,18 @@ describe('CSS', () => {
     const res = await request(gateway.url, '/a/style.css');
     expect(res.text).toBe(
       `@import "/a/reset.css";\nbody { background: url(/a/bg.png) }\n.logo { background: url('/b/logo.svg') }\n.x { background: url(data:image/png;base64,AAAA) }\n.hero { background: image-set("/a/hero.avif" type("image/avif"), '/a/hero.png' 1x) }\n`,
+    );
+  });
+});
+
+describe('SVG documents', () => {
+  it('rewrites links in an image/svg+xml body, split across chunks, and leaves its script alone', async () => {
+    const res = await request(gateway.url, '/a/icons.svg');
+    // A changed tag is written out again as HTMLRewriter writes it: ` />`, still well-formed XML.
+    expect(res.headers['content-type']).toBe('image/svg+xml');
+    expect(res.headers.etag).toBe('W/"svg"');
+    expect(res.text).toBe(
+      `<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink"><a xlink:href="/a/docs/x.html"><image href="/a/img.png" /></a><use href="/b/sprite.svg#i" /><script><![CDATA[ fetch("${a.url}/api") ]]></script></svg>`,
     );
   });
 });

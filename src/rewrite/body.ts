@@ -13,7 +13,9 @@ import { substitutionStep, type TextRule } from './substitute.ts';
 
 // ignoreBOM for speed, as links.ts's searchDecoder.
 const prescanDecoder = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
-const HTML_TYPES = new Set(['text/html', 'application/xhtml+xml']);
+// Markup the link rewriter reads as HTML does: an SVG document's root <svg> puts it in SVG
+// content, where CDATA and self-closing tags mean what they mean in XML (HTMLRewriter agrees).
+const HTML_TYPES = new Set(['text/html', 'application/xhtml+xml', 'image/svg+xml']);
 // Several fields of one name are several policies, and get() joins them with commas as the grammar does.
 const CSP_HEADERS = ['content-security-policy', 'content-security-policy-report-only'];
 
