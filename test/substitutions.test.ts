@@ -50,6 +50,10 @@ beforeAll(async () => {
       res.setHeader('content-type', 'application/json');
       return res.end(JSON.stringify({ link: 'http://10.1.2.3/api' }));
     }
+    if (path === '/map.svg' || path === '/page.xhtml') {
+      res.setHeader('content-type', path.endsWith('.svg') ? 'image/svg+xml' : 'application/xhtml+xml');
+      return res.end('<svg xmlns="http://www.w3.org/2000/svg"><image href="http://10.1.2.3/a.png"/></svg>');
+    }
     if (path === '/image.png') {
       res.setHeader('content-type', 'image/png');
       res.setHeader('content-length', png.length);
@@ -109,6 +113,12 @@ describe('substitutions', () => {
   it('equal a whole-body replace on a long body in uneven chunks', async () => {
     const res = await request(gateway.url, '/intranet/big.txt');
     expect(res.text).toBe('é /intranet/x '.repeat(5000));
+  });
+
+  it('apply to SVG and XHTML documents by default', async () => {
+    for (const path of ['/intranet/map.svg', '/intranet/page.xhtml']) {
+      expect((await request(gateway.url, path)).text).toBe('<svg xmlns="http://www.w3.org/2000/svg"><image href="/intranet/a.png"/></svg>');
+    }
   });
 
   it('apply to JSON and to decoded gzip bodies by default', async () => {

@@ -70,6 +70,9 @@ export interface CompileOptions {
 export const DEFAULT_TIMEOUT_MS = 30_000;
 export const DEFAULT_SUBSTITUTION_TYPES = [
   'text/html',
+  // The XML documents link rewriting reads as pages: their internal URLs are the same.
+  'application/xhtml+xml',
+  'image/svg+xml',
   'text/css',
   'text/javascript',
   'application/javascript',
