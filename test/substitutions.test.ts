@@ -73,6 +73,10 @@ beforeAll(async () => {
       res.setHeader('content-type', 'text/html');
       return res.end(Buffer.from('<meta charset="iso-8859-1"><p>café http://10.1.2.3/menu</p>', 'latin1'));
     }
+    if (path === '/latin1.svg') {
+      res.setHeader('content-type', 'image/svg+xml');
+      return res.end(Buffer.from('<?xml version="1.0" encoding="ISO-8859-1"?><svg><text>café http://10.1.2.3/menu</text></svg>', 'latin1'));
+    }
     if (path === '/order.html') {
       res.setHeader('content-type', 'text/html');
       return res.end(`<a href="${site.url}/special">s</a><a href="${site.url}/plain">p</a><a href="http://10.1.2.3/x">x</a><style>a{background:url(http://10.1.2.3/bg.png)}</style>`);
@@ -165,6 +169,12 @@ describe('substitutions', () => {
     const res = await request(gateway.url, '/intranet/latin1.html');
     expect(res.headers['content-type']).toBe('text/html; charset=utf-8');
     expect(res.text).toBe('<p>café /intranet/menu</p>');
+  });
+
+  it('decode an SVG in the encoding its XML declaration names, and label the answer UTF-8 in the header', async () => {
+    const res = await request(gateway.url, '/intranet/latin1.svg');
+    expect(res.headers['content-type']).toBe('image/svg+xml; charset=utf-8');
+    expect(res.text).toBe('<?xml version="1.0" encoding="ISO-8859-1"?><svg><text>café /intranet/menu</text></svg>');
   });
 
   it('decode a charset named only in <meta>, and label the answer UTF-8 in the header', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bodyRewritable, charsetOf, mimeOf, sniffHtmlCharset, typeMatches } from './body.ts';
+import { bodyRewritable, charsetOf, mimeOf, sniffCharset, typeMatches } from './body.ts';
 
 describe('content types', () => {
   it('reads the media type and charset', () => {
@@ -18,16 +18,22 @@ describe('content types', () => {
   });
 });
 
-describe('sniffHtmlCharset', () => {
+describe('sniffCharset', () => {
   const bytes = (text: string) => new TextEncoder().encode(text);
   it('finds <meta charset> and the http-equiv form in the first bytes', () => {
-    expect(sniffHtmlCharset(bytes('<html><meta charset="ISO-8859-1">'))).toBe('iso-8859-1');
-    expect(sniffHtmlCharset(bytes("<meta http-equiv=Content-Type content='text/html; charset=windows-1252'>"))).toBe('windows-1252');
+    expect(sniffCharset(bytes('<html><meta charset="ISO-8859-1">'))).toBe('iso-8859-1');
+    expect(sniffCharset(bytes("<meta http-equiv=Content-Type content='text/html; charset=windows-1252'>"))).toBe('windows-1252');
+  });
+  it('takes an XML declaration’s encoding, only at the very start', () => {
+    expect(sniffCharset(bytes(`<?xml version="1.0" encoding='ISO-8859-1'?><svg/>`))).toBe('iso-8859-1');
+    expect(sniffCharset(bytes('<?xml version="1.0"?><svg/>'))).toBe('utf-8');
+    expect(sniffCharset(bytes(' <?xml version="1.0" encoding="latin1"?>'))).toBe('utf-8');
+    expect(sniffCharset(bytes('<p>x</p><?xml version="1.0" encoding="latin1"?>'))).toBe('utf-8');
   });
   it('falls back to UTF-8, also for UTF-16 labels and past 1024 bytes', () => {
-    expect(sniffHtmlCharset(bytes('<p>no meta</p>'))).toBe('utf-8');
-    expect(sniffHtmlCharset(bytes('<meta charset=utf-16le>'))).toBe('utf-8');
-    expect(sniffHtmlCharset(bytes(' '.repeat(1024) + '<meta charset=latin1>'))).toBe('utf-8');
+    expect(sniffCharset(bytes('<p>no meta</p>'))).toBe('utf-8');
+    expect(sniffCharset(bytes('<meta charset=utf-16le>'))).toBe('utf-8');
+    expect(sniffCharset(bytes(' '.repeat(1024) + '<meta charset=latin1>'))).toBe('utf-8');
   });
 });
 

@@ -19,16 +19,21 @@ const HTML_TYPES = new Set(['text/html', 'application/xhtml+xml', 'image/svg+xml
 // Several fields of one name are several policies, and get() joins them with commas as the grammar does.
 const CSP_HEADERS = ['content-security-policy', 'content-security-policy-report-only'];
 
+/** XML documents: their XML declaration may name their encoding. */
+const isXml = (mime: string) => mime === 'application/xml' || mime === 'text/xml' || mime.endsWith('+xml');
+
 /**
- * The charset a `<meta charset>` or `<meta http-equiv=content-type>` in the first 1024 bytes
- * names (the HTML prescan, simplified); UTF-8 when none, and for UTF-16 labels, which an
- * ASCII-compatible prescan cannot have found truthfully.
+ * The charset an XML declaration (`<?xml ... encoding="..."?>`, only ever first), else a
+ * `<meta charset>` or `<meta http-equiv=content-type>` in the first 1024 bytes names (the HTML
+ * prescan, simplified); UTF-8 when none, and for UTF-16 labels, which an ASCII-compatible
+ * prescan cannot have found truthfully.
  */
-export function sniffHtmlCharset(head: Uint8Array): string {
+export function sniffCharset(head: Uint8Array): string {
   // Any decoding keeps ASCII as it is, which is all the pattern reads; spreading 1 KB of bytes
   // into String.fromCharCode cost ~40 µs (in Node), this ~2.
   const text = prescanDecoder.decode(head.subarray(0, 1024));
-  const label = /<meta\b[^>]*?charset\s*=\s*["']?\s*([A-Za-z0-9_:.+-]+)/i.exec(text)?.[1]?.toLowerCase();
+  const declared = /^<\?xml\s[^>]*?\sencoding\s*=\s*["']([A-Za-z0-9_:.+-]+)/.exec(text) ?? /<meta\b[^>]*?charset\s*=\s*["']?\s*([A-Za-z0-9_:.+-]+)/i.exec(text);
+  const label = declared?.[1]?.toLowerCase();
   return !label || label.startsWith('utf-16') ? 'utf-8' : label;
 }
 
@@ -108,14 +113,15 @@ export function rewriteBody(exchange: Exchange, upstream: Response, headers: Hea
   let marked = false;
   if (rules.length) {
     const declared = charsetOf(contentType);
-    // An HTML page may name its charset only in <meta>, as browsers look for in the first bytes.
-    const substitution = substitutionStep(rules, declared ?? (html ? sniffHtmlCharset : 'utf-8'));
+    // A page may name its charset only in <meta> or its XML declaration, in its first bytes.
+    const sniffed = HTML_TYPES.has(mime) || isXml(mime);
+    const substitution = substitutionStep(rules, declared ?? (sniffed ? sniffCharset : 'utf-8'));
     if (substitution) {
       steps.push(substitution);
       marked = html;
       // The text is written back as UTF-8, whatever it arrived in, and the header (which
-      // browsers honour over <meta>) says so.
-      if (!declared && html) headers.set('content-type', `${mime}; charset=utf-8`);
+      // browsers honour over <meta> and XML declarations) says so.
+      if (!declared && sniffed) headers.set('content-type', `${mime}; charset=utf-8`);
       else if (declared && !isUtf8(declared)) headers.set('content-type', contentType!.replace(/charset\s*=\s*"?[^";\s]+"?/i, 'charset=utf-8'));
     }
   }
