@@ -98,6 +98,7 @@ beforeAll(async () => {
       { path: '/css-only', origin: site.url, substitutions: [{ match: '10\\.1\\.2\\.3', replace: 'X', contentTypes: ['text/css'] }] },
       { path: '/order', origin: site.url, substitutions: [{ match: '[\\d.]+:\\d+/special', replace: 'elsewhere.example/special' }] },
       { path: '/lazy', origin: site.url, substitutions: [{ match: 'data-src=', replace: 'src=' }, ...rules] },
+      { path: '/no-links', origin: site.url, rewriteLinks: false, substitutions: rules },
       { path: '/first', origin: site.url, substitutions: [{ match: 'http://10\\.1\\.2\\.3', replace: '/one', flags: '' }] },
     ],
   });
@@ -181,5 +182,8 @@ describe('substitutions', () => {
     const res = await request(gateway.url, '/intranet/meta-latin1.html');
     expect(res.headers['content-type']).toBe('text/html; charset=utf-8');
     expect(res.text).toBe('<meta charset="iso-8859-1"><p>café /intranet/menu</p>');
+    // Also where links are not rewritten: the charset is a matter of decoding, not of links.
+    const plain = await request(gateway.url, '/no-links/meta-latin1.html');
+    expect(plain.text).toBe('<meta charset="iso-8859-1"><p>café /intranet/menu</p>');
   });
 });
