@@ -346,9 +346,9 @@ describe('CSS', () => {
 describe('SVG documents', () => {
   it('rewrites links in an image/svg+xml body, split across chunks, and leaves its script alone', async () => {
     const res = await request(gateway.url, '/a/icons.svg');
-    // A changed tag is written out again as HTMLRewriter writes it: ` />`, still well-formed XML.
     expect(res.headers['content-type']).toBe('image/svg+xml');
     expect(res.headers.etag).toBe('W/"svg"');
+    // A changed tag is written out again as HTMLRewriter writes it: ` />`, still well-formed XML.
     expect(res.text).toBe(
       `<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink"><a xlink:href="/a/docs/x.html"><image href="/a/img.png" /></a><use href="/b/sprite.svg#i" /><script><![CDATA[ fetch("${a.url}/api") ]]></script></svg>`,
     );
