@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { build as esbuild } from 'esbuild';
-import { build, freePort, ROOT, WORKERD_BUNDLE, workerdConfig } from '../scripts/workerd.ts';
+import { build, discardConfig, freePort, ROOT, WORKERD_BUNDLE, workerdConfig } from '../scripts/workerd.ts';
 import { hasCommand } from './measure.ts';
 import { forkOrigin, PATHS, writeOriginFiles } from './origin.ts';
 
@@ -114,6 +114,7 @@ async function count(dir: string, script: string, bindings: Record<string, unkno
     return Number(totals[1]) / requests;
   } finally {
     child.kill();
+    discardConfig(config);
   }
 }
 

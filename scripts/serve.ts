@@ -14,7 +14,7 @@ import net from 'node:net';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { assetsDirectory, build, ROOT, workerdConfig } from './workerd.ts';
+import { assetsDirectory, build, discardConfig, ROOT, workerdConfig } from './workerd.ts';
 
 const WORKERD = join(ROOT, 'node_modules/.bin/workerd');
 
@@ -56,6 +56,9 @@ export async function serve(options: ServeOptions = {}): Promise<Served> {
     reusePort = false;
     log('SO_REUSEPORT is not available here: serving with one workerd process');
     return listen(host, port, false);
+  }).catch((error: Error) => {
+    discardConfig(config);
+    throw error;
   });
   port = (first.address() as net.AddressInfo).port;
 
@@ -88,6 +91,7 @@ export async function serve(options: ServeOptions = {}): Promise<Served> {
   } catch (error) {
     stopping = true;
     await Promise.all(Array.from(children, stopChild));
+    discardConfig(config);
     throw error;
   }
 
@@ -98,6 +102,7 @@ export async function serve(options: ServeOptions = {}): Promise<Served> {
     stop: async () => {
       stopping = true;
       await Promise.all(Array.from(children, stopChild));
+      discardConfig(config);
     },
   };
 }

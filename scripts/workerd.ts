@@ -1,7 +1,7 @@
 // Runs the built gateway in bare workerd: production-like, with no dev proxy in between.
 // Shared by `npm run serve` and the test suite, so tests exercise what serve runs.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { BuildOptions } from 'esbuild';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -75,7 +75,11 @@ export default {
 };
 `;
 
-/** A workerd config. Binding values go through files (`embed`, relative to the config), so nothing needs capnp escaping. */
+/**
+ * A workerd config, in a folder of its own. Binding values go through files (`embed`,
+ * relative to the config), so nothing needs capnp escaping. They include routes and secrets:
+ * call discardConfig once no workerd will start from it again.
+ */
 export function workerdConfig(options: WorkerdOptions): string {
   const dir = mkdtempSync(join(tmpdir(), 'switchyard-workerd-'));
   const { date, flags } = compatibility();
@@ -127,6 +131,11 @@ ${assetWorker}`;
   return path;
 }
 
+/** Deletes a config's folder (workerd reads it only at start-up). */
+export function discardConfig(config: string): void {
+  rmSync(dirname(config), { recursive: true, force: true });
+}
+
 export interface RunningWorkerd {
   port: number;
   url: string;
@@ -140,6 +149,7 @@ export function startWorkerd(options: WorkerdOptions, extraArgs: string[] = []):
   const child = spawn(join(BIN, 'workerd'), ['serve', config, '--control-fd=3', ...extraArgs], {
     stdio: ['ignore', 'inherit', 'pipe', 'pipe'],
   });
+  child.once('exit', () => discardConfig(config));
   let stderr = '';
   child.stderr!.on('data', (chunk) => {
     stderr += chunk;

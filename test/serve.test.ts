@@ -5,7 +5,7 @@ import { basename, dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { serve, type Served } from '../scripts/serve.ts';
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { assetsDirectory, ROOT, startWorkerd } from '../scripts/workerd.ts';
 import { request } from './support/http.ts';
@@ -49,10 +49,13 @@ describe('serve()', () => {
     expect((await request(served.url, '/api/again')).json().url).toBe('/v1/again');
   });
 
-  it('stops every process and frees the port', async () => {
+  it('stops every process, frees the port and deletes its workerd config', async () => {
     const { port } = served;
+    const config = configOf(served.pids()[0]!);
+    expect(existsSync(config)).toBe(true);
     await served.stop();
     expect(served.pids()).toHaveLength(0);
+    expect(existsSync(dirname(config))).toBe(false);
     await expect(request(`http://127.0.0.1:${port}`, '/api/x')).rejects.toThrow(/ECONNREFUSED/);
   });
 });
@@ -71,9 +74,25 @@ describe('the workerd config', () => {
       expect((await request(gateway.url, '/api/x')).status).toBe(200);
     } finally {
       await gateway.stop();
+      rmSync(folder, { recursive: true, force: true });
     }
   });
+
+  it('is deleted when workerd stops: its folder holds the routes and secrets', async () => {
+    const gateway = await startWorkerd({ script: inject('bundle'), bindings: { ROUTES: { routes: [] }, TOKEN: 'sekrit' } });
+    const folder = dirname(configOf(gateway.process.pid!));
+    expect(readdirSync(folder).map((file) => readFileSync(join(folder, file), 'utf8'))).toContain('sekrit');
+    await gateway.stop();
+    expect(existsSync(folder)).toBe(false);
+  });
 });
+
+/** The config file a running workerd was started with (`workerd serve CONFIG ...`). */
+function configOf(pid: number): string {
+  const config = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[2]!;
+  expect(config).toMatch(/\.capnp$/);
+  return config;
+}
 
 describe('npm run serve (the command)', () => {
   it('takes ROUTES and referenced secrets from the environment, serves assets, and exits on SIGTERM', async () => {
