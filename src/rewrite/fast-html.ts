@@ -40,7 +40,7 @@ interface Tokenizer {
   table_buffer(length: number): number;
   load_table(count: number): void;
   state_pointer(): number;
-  state_size(): number;
+  state_used(): number;
   reset_state(baseOrigin: number): void;
   set_base_origin(index: number): void;
   input_buffer(length: number): number;
@@ -171,7 +171,7 @@ class LinkRewriter {
     const final = chunk === undefined;
     if (!this.state) {
       x.reset_state(this.originIndex(this.base));
-      this.state = new Uint8Array(x.memory.buffer, x.state_pointer(), x.state_size()).slice();
+      this.state = new Uint8Array(x.memory.buffer, x.state_pointer(), x.state_used()).slice();
     }
     if (this.waiting && chunk) {
       // Inside a tag or <style> text longer than the input so far (a data: URL, a stylesheet
@@ -217,7 +217,7 @@ class LinkRewriter {
       return step();
     } finally {
       answering = null;
-      this.state = new Uint8Array(x.memory.buffer, x.state_pointer(), this.state!.length).slice();
+      this.state = new Uint8Array(x.memory.buffer, x.state_pointer(), x.state_used()).slice();
     }
   }
 

@@ -181,9 +181,10 @@ static State state;
 static u32 resumeOverlap;
 
 EXPORT(state_pointer) State *statePointer(void) { return &state; }
-EXPORT(state_size) u32 stateSize(void) { return sizeof(State); }
+/** The bytes of the state in use: the frames past `depth` are never read before written. */
+EXPORT(state_used) u32 stateUsed(void) { return __builtin_offsetof(State, frames) + state.depth; }
 EXPORT(reset_state) void resetState(i32 baseOrigin) {
-  __builtin_memset(&state, 0, sizeof state);
+  __builtin_memset(&state, 0, __builtin_offsetof(State, frames) + 1);
   state.baseOrigin = baseOrigin;
   state.depth = 1;
 }
