@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { rewriteLink, rewriteLocation, rewriteRefresh, rewriteReportingEndpoints } from './redirects.ts';
+import { rewriteLink, rewriteLocation, rewriteRefresh, rewriteReportingEndpoints, rewriteReportTo } from './redirects.ts';
 import { gatewayOf } from './test-routes.ts';
 
 const { routes } = gatewayOf([
@@ -50,5 +50,25 @@ describe('rewriteReportingEndpoints', () => {
     expect(rewriteReportingEndpoints('csp="https://login.example.com/r", other="https://reports.example/x", rel="/v1/r"', from, routes)).toBe(
       'csp="/auth/r", other="https://reports.example/x", rel="/api/r"',
     );
+  });
+});
+
+describe('rewriteReportTo', () => {
+  it('maps each endpoint URL at a configured origin, in every group', () => {
+    const value =
+      '{"group":"csp","max_age":86400,"endpoints":[{"url":"https://login.example.com/r"},{"url":"https://reports.example/x","priority":2}]}, ' +
+      '{"group":"nel","max_age":60,"include_subdomains":true,"endpoints":[{"url":"/v1/nel"}]}';
+    expect(rewriteReportTo(value, from, routes)).toBe(
+      '{"group":"csp","max_age":86400,"endpoints":[{"url":"/auth/r"},{"url":"https://reports.example/x","priority":2}]}, ' +
+        '{"group":"nel","max_age":60,"include_subdomains":true,"endpoints":[{"url":"/api/nel"}]}',
+    );
+  });
+
+  it('leaves alone what a browser would not use, and anything that is not its JSON', () => {
+    // Relative and scheme-relative endpoint URLs are invalid to Chromium: mapping one would make it valid.
+    const odd = '{"group":"g","endpoints":[{"url":"r"},{"url":"//login.example.com/r"},{"url":7},null]}';
+    expect(rewriteReportTo(odd, from, routes)).toBe(odd);
+    for (const value of ['csp="https://login.example.com/r"', '{"endpoints":', '1], [2', '{"endpoints":{"url":"https://login.example.com/r"}}', 'null'])
+      expect(rewriteReportTo(value, from, routes)).toBe(value);
   });
 });

@@ -35,3 +35,30 @@ const QUOTED = /"((?:[^"\\]|\\.)*)"/g;
 export function rewriteReportingEndpoints(value: string, upstreamUrl: string, routes: readonly Route[]): string {
   return value.replace(QUOTED, (whole, target: string) => (target.includes('\\') ? whole : `"${rewriteLocation(target, upstreamUrl, routes)}"`));
 }
+
+/**
+ * `Report-To: {"group":"csp","max_age":86400,"endpoints":[{"url":"https://origin/r"}]}`, the
+ * Reporting API's first form, which Chromium still reads (NEL names its groups): JSON
+ * objects separated by commas. Each endpoint URL a browser would use (absolute, or starting
+ * with one `/`) is mapped as a Location is; a value that is not such JSON stays as sent.
+ */
+export function rewriteReportTo(value: string, upstreamUrl: string, routes: readonly Route[]): string {
+  let groups: unknown[];
+  try {
+    groups = JSON.parse(`[${value}]`) as unknown[];
+  } catch {
+    return value;
+  }
+  let changed = false;
+  for (const group of groups) {
+    const endpoints = (group as { endpoints?: unknown } | null)?.endpoints;
+    if (!Array.isArray(endpoints)) continue;
+    for (const endpoint of endpoints as ({ url?: unknown } | null)[]) {
+      const url = endpoint?.url;
+      if (typeof url !== 'string' || !/^(?:\/(?!\/)|https?:)/i.test(url)) continue;
+      const mapped = rewriteLocation(url, upstreamUrl, routes);
+      if (mapped !== url) (endpoint!.url = mapped), (changed = true);
+    }
+  }
+  return changed ? groups.map((group) => JSON.stringify(group)).join(', ') : value;
+}

@@ -131,6 +131,7 @@ beforeAll(async () => {
       res.setHeader('content-security-policy', `default-src 'none'; img-src ${b.url}/base/; script-src 'nonce-n' ${a.url}; report-uri ${a.url}/csp-report`);
       res.setHeader('content-security-policy-report-only', "img-src https://example.org");
       res.setHeader('reporting-endpoints', `csp="${a.url}/reports", elsewhere="https://example.org/r"`);
+      res.setHeader('report-to', `{"group":"nel","max_age":60,"endpoints":[{"url":"${a.url}/nel"},{"url":"https://example.org/nel"}]}`);
       res.setHeader('link', `<${b.url}/base/font.woff2>; rel=preload; as=font, </next.html>; rel=next, <https://example.org/>; rel=preconnect`);
       return res.end(`<html><head><meta http-equiv="content-security-policy" content="style-src ${a.url}"></head></html>`);
     }
@@ -268,7 +269,7 @@ describe('HTML', () => {
     expect(res.headers['content-length']).toBeUndefined();
   });
 
-  it("makes Content-Security-Policy and Link headers, and a CSP <meta>, fit the rewritten page", async () => {
+  it("makes Content-Security-Policy, Link and reporting headers, and a CSP <meta>, fit the rewritten page", async () => {
     const res = await request(gateway.url, '/a/csp.html');
     // Sources naming a configured origin gain 'self' (their URLs now load from the gateway); reports go through it.
     expect(res.headers['content-security-policy']).toBe(
@@ -276,6 +277,7 @@ describe('HTML', () => {
     );
     expect(res.headers['content-security-policy-report-only']).toBe('img-src https://example.org');
     expect(res.headers['reporting-endpoints']).toBe('csp="/a/reports", elsewhere="https://example.org/r"');
+    expect(JSON.parse(res.headers['report-to'] as string)).toEqual({ group: 'nel', max_age: 60, endpoints: [{ url: '/a/nel' }, { url: 'https://example.org/nel' }] });
     expect(res.headers.link).toBe('</b/font.woff2>; rel=preload; as=font, </a/next.html>; rel=next, <https://example.org/>; rel=preconnect');
     expect(res.text).toBe(`<html><head><meta http-equiv="content-security-policy" content="style-src ${a.url} 'self'"></head></html>`);
   });

@@ -2,7 +2,7 @@
 // cookies, and (where the route asks) the body.
 import { rewriteSetCookie } from '../cookies.ts';
 import { connectionNamed, HOP_BY_HOP, stripHopByHop } from '../headers.ts';
-import { rewriteLink, rewriteLocation, rewriteRefresh, rewriteReportingEndpoints } from '../redirects.ts';
+import { rewriteLink, rewriteLocation, rewriteRefresh, rewriteReportingEndpoints, rewriteReportTo } from '../redirects.ts';
 import { mayRewriteBody, mimeOf, rewriteBody } from '../rewrite/body.ts';
 import { siteCookieFor } from '../sticky.ts';
 import type { Exchange } from './exchange.ts';
@@ -13,7 +13,7 @@ import type { Exchange } from './exchange.ts';
 const RUNTIME_STRIPS: ReadonlySet<string> = new Set(['connection', 'keep-alive', 'te', 'trailer', 'upgrade', 'transfer-encoding']);
 
 /** Response headers this stage may change: with none of them, and no body to rewrite, it has nothing to do. */
-const REWRITTEN = new Set([...[...HOP_BY_HOP].filter((name) => !RUNTIME_STRIPS.has(name)), 'alt-svc', 'location', 'content-location', 'refresh', 'link', 'reporting-endpoints', 'set-cookie']);
+const REWRITTEN = new Set([...[...HOP_BY_HOP].filter((name) => !RUNTIME_STRIPS.has(name)), 'alt-svc', 'location', 'content-location', 'refresh', 'link', 'reporting-endpoints', 'report-to', 'set-cookie']);
 
 export function rewriteResponse(exchange: Exchange, upstream: Response): Response {
   // A 101 carries the socket in `webSocket`; rebuilding it would drop the connection.
@@ -41,6 +41,8 @@ export function rewriteResponse(exchange: Exchange, upstream: Response): Respons
   if (link) headers.set('link', rewriteLink(link, upstreamUrl, gateway.routes));
   const endpoints = headers.get('reporting-endpoints');
   if (endpoints) headers.set('reporting-endpoints', rewriteReportingEndpoints(endpoints, upstreamUrl, gateway.routes));
+  const reportTo = headers.get('report-to');
+  if (reportTo) headers.set('report-to', rewriteReportTo(reportTo, upstreamUrl, gateway.routes));
 
   const cookies = upstream.headers.getSetCookie();
   if (cookies.length) {
