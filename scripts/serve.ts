@@ -9,12 +9,13 @@
 // most connections (measured here: 259 vs 0 CPU ticks); with one socket each the kernel
 // spreads connections evenly.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { assetsDirectory, build, discardConfig, ROOT, workerdConfig } from './workerd.ts';
+import { readDevVars, readWranglerBindings } from './local-config.ts';
+import { assetsDirectory, build, discardConfig, ROOT, workerdConfig, type WorkerdOptions } from './workerd.ts';
 
 const WORKERD = join(ROOT, 'node_modules/.bin/workerd');
 
@@ -29,6 +30,8 @@ export interface ServeOptions {
   bindings?: Record<string, unknown>;
   /** a folder served as the ASSETS binding (wrangler.toml `[assets]`) */
   assets?: string;
+  /** `[[ratelimits]]` bindings (wrangler.toml), counted per workerd process */
+  rateLimits?: WorkerdOptions['rateLimits'];
   /** extra `workerd serve` arguments, e.g. --inspector-addr */
   workerdArgs?: string[];
   log?: (line: string) => void;
@@ -46,11 +49,11 @@ export async function serve(options: ServeOptions = {}): Promise<Served> {
   const host = options.host ?? '127.0.0.1';
   const count = Math.max(1, options.processes ?? availableParallelism());
   const log = options.log ?? (() => {});
-  const config = workerdConfig({ script: options.bundle ?? build(), bindings: options.bindings ?? {}, assets: options.assets });
+  const config = workerdConfig({ script: options.bundle ?? build(), bindings: options.bindings ?? {}, assets: options.assets, rateLimits: options.rateLimits });
 
   let port = options.port ?? 8787;
   let reusePort = true;
-  const first = await listen(host, port, true).catch(async (error: NodeJS.ErrnoException) => {
+  const first = await claimPort(host, port).then((port) => listen(host, port, true)).catch(async (error: NodeJS.ErrnoException) => {
     if (error.code !== 'ENOTSUP' && error.code !== 'EINVAL') throw error;
     // No SO_REUSEPORT on this platform: one process, which still beats `wrangler dev` by far.
     reusePort = false;
@@ -107,6 +110,18 @@ export async function serve(options: ServeOptions = {}): Promise<Served> {
   };
 }
 
+/**
+ * The port, if nothing listens on it. The processes' sockets share it through SO_REUSEPORT,
+ * which would also let them join a serve already running there (and take half its
+ * connections): a plain bind first finds it taken. Port 0 picks a free port.
+ */
+async function claimPort(host: string, port: number): Promise<number> {
+  const probe = await listen(host, port, false);
+  const claimed = (probe.address() as net.AddressInfo).port;
+  await new Promise((done) => probe.close(done));
+  return claimed;
+}
+
 function listen(host: string, port: number, reusePort: boolean): Promise<net.Server> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
@@ -146,33 +161,32 @@ function stopChild(child: ChildProcess): Promise<void> {
   });
 }
 
-/**
- * Bindings for a self-hosted gateway: ROUTES from the environment (else the bundled
- * routes.json), `.dev.vars`, and every environment variable a `${NAME}` in the routes names.
- */
-export function bindingsFromEnvironment(env: NodeJS.ProcessEnv = process.env): Record<string, unknown> {
-  const bindings: Record<string, unknown> = {};
-  const devVars = join(ROOT, '.dev.vars');
-  if (existsSync(devVars)) Object.assign(bindings, parseDotenv(readFileSync(devVars, 'utf8')));
-  if (env.ROUTES) bindings.ROUTES = env.ROUTES;
-  const routesText = env.ROUTES ?? readFileSync(join(ROOT, 'routes.json'), 'utf8');
-  for (const [, name] of routesText.matchAll(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g)) {
-    if (env[name!] !== undefined) bindings[name!] = env[name!];
-  }
-  return bindings;
+export interface LocalBindings {
+  bindings: Record<string, unknown>;
+  rateLimits: NonNullable<ServeOptions['rateLimits']>;
+  /** where the routes come from, for the start-up line */
+  routesFrom: string;
 }
 
-function parseDotenv(text: string): Record<string, string> {
-  const vars: Record<string, string> = {};
-  for (const line of text.split(/\r?\n/)) {
-    const match = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$/.exec(line);
-    if (!match) continue;
-    let value = match[2]!;
-    const quote = value[0];
-    if ((quote === '"' || quote === "'") && value.endsWith(quote) && value.length >= 2) value = value.slice(1, -1);
-    vars[match[1]!] = quote === '"' ? value.replace(/\\n/g, '\n') : value;
+/**
+ * What `npm run dev` would bind, for a self-hosted gateway: wrangler.toml's top-level
+ * `[vars]` and `[[ratelimits]]`, `.dev.vars` over them, a ROUTES in the environment over
+ * both, and every environment variable a `${NAME}` in the routes in use names.
+ */
+export function localBindings(env: NodeJS.ProcessEnv = process.env, root = ROOT): LocalBindings {
+  const wrangler = readWranglerBindings(join(root, 'wrangler.toml'));
+  if (wrangler.error) throw new Error(`wrangler.toml: ${wrangler.error}`);
+  const vars = wrangler.vars.find((table) => table.name === '[vars]')?.values ?? {};
+  const devVars = readDevVars(join(root, '.dev.vars'));
+  const bindings: Record<string, unknown> = { ...vars, ...devVars };
+  let routesFrom = devVars.ROUTES !== undefined ? '.dev.vars' : vars.ROUTES !== undefined ? 'wrangler.toml [vars]' : 'routes.json';
+  if (env.ROUTES) (bindings.ROUTES = env.ROUTES), (routesFrom = '$ROUTES');
+  const routes = bindings.ROUTES ?? readFileSync(join(root, 'routes.json'), 'utf8');
+  for (const [, name] of (typeof routes === 'string' ? routes : JSON.stringify(routes)).matchAll(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g)) {
+    if (env[name!] !== undefined) bindings[name!] = env[name!];
   }
-  return vars;
+  const rateLimits = wrangler.rateLimits.flatMap(({ name, limit, period }) => (limit === undefined ? [] : [{ name, limit, period }]));
+  return { bindings, rateLimits, routesFrom };
 }
 
 async function main(): Promise<void> {
@@ -193,27 +207,35 @@ Runs the gateway in bare workerd (production-like), one process per core.
   --host       default $HOST or 127.0.0.1 (0.0.0.0 exposes it on every interface)
   --processes  default: one per core
   --bundle     serve a prebuilt bundle instead of building src/
-Routes: $ROUTES (JSON) if set, else routes.json. Secrets: .dev.vars, or environment
-variables named by \${NAME} in the routes. Static files: wrangler.toml [assets].`);
+Routes: $ROUTES (JSON) if set, else a ROUTES in .dev.vars or wrangler.toml [vars], else
+routes.json. Secrets: .dev.vars, or environment variables named by \${NAME} in the routes.
+Also from wrangler.toml, as npm run dev: [vars], [[ratelimits]] (counted per process) and
+[assets] (static files).`);
     return;
   }
-  const port = Number(values.port ?? process.env.PORT ?? 8787);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid port: ${values.port ?? process.env.PORT}`);
+  // Set but empty counts as unset: an empty HOST would mean every interface.
+  const portText = values.port ?? (process.env.PORT || '8787');
+  const port = Number(portText);
+  if (!/^\d+$/.test(portText.trim()) || port > 65535) throw new Error(`invalid port: ${portText}`);
   const processes = values.processes === undefined ? undefined : Number(values.processes);
   if (processes !== undefined && !(Number.isInteger(processes) && processes > 0)) throw new Error(`invalid --processes: ${values.processes}`);
 
+  const host = values.host ?? (process.env.HOST || '127.0.0.1');
+  if (!host.trim()) throw new Error('invalid --host: empty (0.0.0.0 serves on every interface)');
+  const { bindings, rateLimits, routesFrom } = localBindings();
   const served = await serve({
     port,
-    host: values.host ?? process.env.HOST ?? '127.0.0.1',
+    host,
     processes,
     bundle: values.bundle,
-    bindings: bindingsFromEnvironment(),
+    bindings,
+    rateLimits,
     assets: assetsDirectory(),
     log: (line) => console.error(line),
   });
   const pids = served.pids();
   console.log(
-    `switchyard serving ${served.url} (${pids.length} workerd process${pids.length === 1 ? '' : 'es'}, routes from ${process.env.ROUTES ? '$ROUTES' : 'routes.json'})`,
+    `switchyard serving ${served.url} (${pids.length} workerd process${pids.length === 1 ? '' : 'es'}, routes from ${routesFrom})`,
   );
   const shutdown = () => void served.stop().then(() => process.exit(0));
   // The workerd processes would outlive us otherwise (a SIGKILL cannot be caught: run under

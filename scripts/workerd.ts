@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { BuildOptions } from 'esbuild';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join, relative, resolve } from 'node:path';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = resolve(fileURLToPath(import.meta.url), '../..');
@@ -37,6 +37,8 @@ export interface WorkerdOptions {
   bindings?: Record<string, unknown>;
   /** a folder served as the ASSETS binding, as `[assets]` in wrangler.toml does under wrangler */
   assets?: string;
+  /** `[[ratelimits]]` bindings: counted in a Worker of their own, per workerd process */
+  rateLimits?: readonly { name: string; limit: number; period?: number }[];
 }
 
 /** `[assets] directory` of wrangler.toml, absolute, or undefined when there is none. */
@@ -75,13 +77,43 @@ export default {
 };
 `;
 
+// Bare workerd has no Rate Limiting binding: a Worker reached over RPC that counts as its
+// `simple = { limit, period }` says, in fixed windows (Cloudflare's counts are per location
+// and approximate too). Keys of past windows are dropped once there are many.
+const RATE_LIMIT_SHIM = `import { WorkerEntrypoint } from 'cloudflare:workers';
+const windows = new Map();
+export default class extends WorkerEntrypoint {
+  async limit({ key }) {
+    const window = Math.floor(Date.now() / 1000 / this.env.PERIOD);
+    if (windows.size > 10000) for (const [k, w] of windows) if (w.window !== window) windows.delete(k);
+    let counted = windows.get(key);
+    if (!counted || counted.window !== window) windows.set(key, (counted = { window, count: 0 }));
+    return { success: ++counted.count <= this.env.LIMIT };
+  }
+}
+`;
+
 /**
  * A workerd config, in a folder of its own. Binding values go through files (`embed`,
  * relative to the config), so nothing needs capnp escaping. They include routes and secrets:
  * call discardConfig once no workerd will start from it again.
  */
 export function workerdConfig(options: WorkerdOptions): string {
+  // The bundle imports its WebAssembly as sibling files (`./<hash>-name.wasm`), as wrangler
+  // writes them; only those it imports, not stale ones an earlier build left in the folder.
+  // Read before anything is written: a missing bundle must leave nothing behind.
+  const scriptDir = dirname(resolve(options.script));
+  const wasmFiles = [...new Set(Array.from(readFileSync(options.script, 'utf8').matchAll(/from\s*"\.\/([^"/]+\.wasm)"/g), (m) => m[1]!))];
   const dir = mkdtempSync(join(tmpdir(), 'switchyard-workerd-'));
+  try {
+    return writeConfig(dir, options, wasmFiles.map((file) => join(scriptDir, file)));
+  } catch (error) {
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+function writeConfig(dir: string, options: WorkerdOptions, wasmPaths: string[]): string {
   const { date, flags } = compatibility();
   const bindings = Object.entries(options.bindings ?? {}).map(([name, value], i) => {
     const file = join(dir, `binding-${i}`);
@@ -103,16 +135,22 @@ export function workerdConfig(options: WorkerdOptions): string {
 );
 `;
   }
-  // The bundle imports its WebAssembly as sibling files (`./<hash>-name.wasm`), as wrangler
-  // writes them; only those it imports, not stale ones an earlier build left in the folder.
-  const scriptDir = dirname(resolve(options.script));
-  const wasmModules = [...new Set(Array.from(readFileSync(options.script, 'utf8').matchAll(/from\s*"\.\/([^"/]+\.wasm)"/g), (m) => m[1]!))]
-    .map((file) => `, (name = ${JSON.stringify(file)}, wasm = embed ${JSON.stringify(relative(dir, join(scriptDir, file)))})`)
-    .join('');
+  const wasmModules = wasmPaths.map((path) => `, (name = ${JSON.stringify(basename(path))}, wasm = embed ${JSON.stringify(relative(dir, path))})`).join('');
+  let rateLimitServices = '';
+  if (options.rateLimits?.length) writeFileSync(join(dir, 'ratelimit.js'), RATE_LIMIT_SHIM);
+  for (const { name, limit, period } of options.rateLimits ?? []) {
+    bindings.push(`(name = ${JSON.stringify(name)}, service = ${JSON.stringify(`ratelimit-${name}`)})`);
+    rateLimitServices += `
+    (name = ${JSON.stringify(`ratelimit-${name}`)}, worker = (
+      modules = [ (name = "ratelimit.js", esModule = embed "ratelimit.js") ],
+      compatibilityDate = ${JSON.stringify(date)},
+      bindings = [ (name = "LIMIT", json = "${Number(limit)}"), (name = "PERIOD", json = "${Number(period ?? 60)}") ],
+    )),`;
+  }
   const config = `using Workerd = import "/workerd/workerd.capnp";
 const config :Workerd.Config = (
   services = [
-    (name = "gateway", worker = .gateway),${assetServices}
+    (name = "gateway", worker = .gateway),${assetServices}${rateLimitServices}
     # Origins on loopback and private networks are refused unless allowed here.
     (name = "internet", network = (allow = ["public", "private", "local"], tlsOptions = (trustBrowserCas = true))),
   ],

@@ -4,10 +4,10 @@ import { once } from 'node:events';
 import { basename, dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
-import { serve, type Served } from '../scripts/serve.ts';
+import { localBindings, serve, type Served } from '../scripts/serve.ts';
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { assetsDirectory, ROOT, startWorkerd } from '../scripts/workerd.ts';
+import { assetsDirectory, ROOT, startWorkerd, workerdConfig } from '../scripts/workerd.ts';
 import { request } from './support/http.ts';
 import { startOrigin, type Origin } from './support/origin.ts';
 
@@ -49,6 +49,11 @@ describe('serve()', () => {
     expect((await request(served.url, '/api/again')).json().url).toBe('/v1/again');
   });
 
+  it('refuses a port a serve already listens on, rather than sharing its connections', async () => {
+    await expect(serve({ port: served.port, processes: 1, bundle: inject('bundle'), bindings: { ROUTES: { routes: [] } } })).rejects.toThrow(/EADDRINUSE/);
+    expect((await request(served.url, '/api/still-mine')).json().url).toBe('/v1/still-mine');
+  });
+
   it('stops every process, frees the port and deletes its workerd config', async () => {
     const { port } = served;
     const config = configOf(served.pids()[0]!);
@@ -87,6 +92,61 @@ describe('the workerd config', () => {
   });
 });
 
+describe('what serve binds, as npm run dev would', () => {
+  it('reads wrangler.toml [vars] and [[ratelimits]], .dev.vars as dotenv, and the ${NAME}s of the routes in use', () => {
+    const root = mkdtempSync(join(tmpdir(), 'switchyard-local-'));
+    try {
+      writeFileSync(
+        join(root, 'wrangler.toml'),
+        'name = "x"\n[vars]\nGREETING = "hi"\nLIMITS = { a = 1 }\n[[ratelimits]]\nname = "API_LIMITER"\nnamespace_id = "1001"\nsimple = { limit = 5, period = 10 }\n' +
+          '[env.prod.vars]\nGREETING = "prod"\n',
+      );
+      const routes = JSON.stringify({ routes: [{ path: '/a', origin: 'http://127.0.0.1:1', headers: { request: { set: { 'X-Key': '${API_KEY}' } } } }] });
+      writeFileSync(join(root, '.dev.vars'), `TOKEN=abc123 # the local token\nMULTI="line1\nline2"\nROUTES=${routes}\n`);
+      const local = localBindings({ API_KEY: 'from-env', UNNAMED: 'not bound' }, root);
+      expect(local.bindings).toEqual({ GREETING: 'hi', LIMITS: { a: 1 }, TOKEN: 'abc123', MULTI: 'line1\nline2', ROUTES: routes, API_KEY: 'from-env' });
+      expect(local.routesFrom).toBe('.dev.vars');
+      expect(local.rateLimits).toEqual([{ name: 'API_LIMITER', limit: 5, period: 10 }]);
+      expect(localBindings({ ROUTES: '{"routes":[]}' }, root).routesFrom).toBe('$ROUTES');
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it('counts [[ratelimits]] in bare workerd: over the limit is 429', async () => {
+    const limited = await serve({
+      port: 0,
+      processes: 1,
+      bundle: inject('bundle'),
+      rateLimits: [{ name: 'API_LIMITER', limit: 2, period: 60 }],
+      bindings: { ROUTES: { routes: [{ path: '/api', origin: origin.url, rateLimit: { binding: 'API_LIMITER' } }] } },
+    });
+    try {
+      expect((await request(limited.url, '/api/1')).status).toBe(200);
+      expect((await request(limited.url, '/api/2')).status).toBe(200);
+      const over = await request(limited.url, '/api/3');
+      expect(over.status).toBe(429);
+      expect(over.headers['retry-after']).toBe('60');
+    } finally {
+      await limited.stop();
+    }
+  });
+
+  it('leaves no config folder behind when the bundle is missing', () => {
+    const folder = mkdtempSync(join(tmpdir(), 'switchyard-tmp-'));
+    const saved = process.env.TMPDIR;
+    process.env.TMPDIR = folder;
+    try {
+      expect(() => workerdConfig({ script: join(folder, 'missing.js'), bindings: { TOKEN: 'sekrit' } })).toThrow(/ENOENT/);
+      expect(readdirSync(folder)).toEqual([]);
+    } finally {
+      if (saved === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = saved;
+      rmSync(folder, { recursive: true, force: true });
+    }
+  });
+});
+
 /** The config file a running workerd was started with (`workerd serve CONFIG ...`). */
 function configOf(pid: number): string {
   const config = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[2]!;
@@ -100,7 +160,8 @@ describe('npm run serve (the command)', () => {
       routes: [{ path: '/api', origin: origin.url, headers: { request: { set: { Authorization: 'Bearer ${SERVE_TEST_TOKEN}' } } } }],
     };
     const child = spawn(process.execPath, [join(ROOT, 'scripts/serve.ts'), '--port', '0', '--processes', '2', '--bundle', inject('bundle')], {
-      env: { ...process.env, ROUTES: JSON.stringify(routes), SERVE_TEST_TOKEN: 'sekrit' },
+      // An empty HOST is unset, not every interface.
+      env: { ...process.env, ROUTES: JSON.stringify(routes), SERVE_TEST_TOKEN: 'sekrit', HOST: '' },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     try {

@@ -14,6 +14,12 @@ declare module 'vitest' {
 
 export default function setup(project: TestProject) {
   const dir = mkdtempSync(join(tmpdir(), 'switchyard-build-'));
-  project.provide('bundle', build(dir));
-  return () => rmSync(dir, { recursive: true, force: true });
+  const remove = () => rmSync(dir, { recursive: true, force: true });
+  try {
+    project.provide('bundle', build(dir));
+  } catch (error) {
+    remove();
+    throw error;
+  }
+  return remove;
 }
