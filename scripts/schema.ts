@@ -43,7 +43,7 @@ const DOCS: Record<string, string> = {
   'routes[].substitutions[].match': 'JavaScript regular expression source.',
   'routes[].substitutions[].replace': 'Replacement; may use $1 etc.',
   'routes[].substitutions[].flags': 'Regex flags. Default "g".',
-  'routes[].substitutions[].contentTypes': 'Media types to apply to. Default: HTML, XHTML, SVG, CSS, JavaScript, JSON, XML and plain text.',
+  'routes[].substitutions[].contentTypes': 'Media types to apply to (`type/*` and `type/*+suffix` allowed). Default: HTML, XHTML, SVG, CSS, JavaScript, JSON, XML, plain text, and any +json or +xml type.',
   'routes[].sticky': "Sticky site: root-relative requests made by this route's pages that no route (or only the catch-all) claims go to this route, chosen by Referer, else by a site cookie that is never forwarded upstream. Default true.",
   'routes[].timeout': 'Milliseconds to wait for the upstream\'s response headers before answering 504. Default 30000.',
   'routes[].access': 'Who may use this route.',

@@ -29,6 +29,8 @@ describe('validation messages name the JSON path', () => {
     ['an origin with a query', { path: '/api', origin: `${ORIGIN}/v1?key=1` }, 'routes[0].origin: must be an absolute http(s) URL with no query or fragment'],
     ['an origin with a fragment', { path: '/api', origin: `${ORIGIN}/#top` }, 'routes[0].origin: must be an absolute http(s) URL with no query or fragment'],
     ['an origin with credentials', { path: '/api', origin: 'https://user:pw@api.example.com' }, 'routes[0].origin: must be an absolute http(s) URL with no query or fragment'],
+    ['an origin the URL parser refuses (port past 65535)', { path: '/api', origin: 'https://api.example.com:80800/v1' }, 'routes[0].origin: is not a valid URL: check its host and port'],
+    ['an origin with an unclosed IPv6 address', { path: '/api', origins: [ORIGIN, 'https://[::1'] }, 'routes[0].origins[1]: is not a valid URL: check its host and port'],
     ['an empty origins list', { path: '/api', origins: [] }, 'routes[0].origins: must list at least one origin'],
     ['a bad origin in origins', { path: '/api', origins: [ORIGIN, 'nope'] }, 'routes[0].origins[1]: must be an absolute http(s) URL with no query or fragment'],
     ['a header name with a space', { path: '/api', origin: ORIGIN, headers: { request: { set: { 'Bad Name': 'x' } } } }, 'routes[0].headers.request.set.Bad Name: must be a valid HTTP header name'],

@@ -76,9 +76,14 @@ export const DEFAULT_SUBSTITUTION_TYPES = [
   'text/css',
   'text/javascript',
   'application/javascript',
+  'application/x-javascript',
   'application/json',
+  'text/json',
+  // Manifests, JSON-LD, JSON:API; RSS and Atom feeds: they carry the origin's URLs too.
+  '*/*+json',
   'application/xml',
   'text/xml',
+  '*/*+xml',
   'text/plain',
 ];
 

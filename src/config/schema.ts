@@ -14,6 +14,8 @@ const headerOps = v.strictObject({
 const httpUrl = v.pipe(
   v.string(),
   v.regex(/^https?:\/\/[^/?#@\s]+(\/[^?#\s]*)?$/i, 'must be an absolute http(s) URL with no query or fragment'),
+  // The shape alone lets through what the URL parser refuses (a port past 65535, `[::1`).
+  v.check((value) => URL.canParse(value), 'is not a valid URL: check its host and port'),
 );
 
 const originPattern = v.pipe(

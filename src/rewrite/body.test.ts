@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_SUBSTITUTION_TYPES } from '../config/compile.ts';
 import { bodyRewritable, charsetOf, mimeOf, sniffCharset, typeMatches } from './body.ts';
 
 describe('content types', () => {
@@ -15,6 +16,16 @@ describe('content types', () => {
     expect(typeMatches(['*/*'], 'image/png')).toBe(true);
     expect(typeMatches(['text/css', 'application/json'], 'text/html')).toBe(false);
     expect(typeMatches(['text/*'], 'texts/x')).toBe(false);
+  });
+
+  it('matches structured-syntax suffixes, and the defaults cover manifests and feeds', () => {
+    expect(typeMatches(['application/*+json'], 'application/ld+json')).toBe(true);
+    expect(typeMatches(['application/*+json'], 'text/x+json')).toBe(false);
+    expect(typeMatches(['*/*+xml'], 'application/rss+xml')).toBe(true);
+    expect(typeMatches(['*/*+xml'], 'application/xml')).toBe(false);
+    for (const mime of ['application/manifest+json', 'application/ld+json', 'application/vnd.api+json', 'application/rss+xml', 'application/atom+xml', 'application/x-javascript', 'text/json'])
+      expect(typeMatches(DEFAULT_SUBSTITUTION_TYPES, mime), mime).toBe(true);
+    for (const mime of ['image/png', 'application/octet-stream', 'application/pdf']) expect(typeMatches(DEFAULT_SUBSTITUTION_TYPES, mime), mime).toBe(false);
   });
 });
 

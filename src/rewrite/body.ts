@@ -54,7 +54,12 @@ export function typeMatches(patterns: readonly string[], mime: string): boolean 
   return patterns.some((pattern) => {
     const wanted = pattern.trim().toLowerCase();
     if (wanted === mime || wanted === '*/*') return true;
-    return wanted.endsWith('/*') && mime.startsWith(wanted.slice(0, -1));
+    if (wanted.endsWith('/*')) return mime.startsWith(wanted.slice(0, -1));
+    // A structured-syntax suffix (RFC 6838): `application/*+json`, or `*/*+xml` for any type.
+    const suffix = wanted.indexOf('/*+');
+    if (suffix === -1) return false;
+    const type = wanted.slice(0, suffix);
+    return (type === '*' || mime.startsWith(`${type}/`)) && mime.endsWith(wanted.slice(suffix + 2));
   });
 }
 
