@@ -31,6 +31,7 @@ describe('validation messages name the JSON path', () => {
     ['an origin with credentials', { path: '/api', origin: 'https://user:pw@api.example.com' }, 'routes[0].origin: must be an absolute http(s) URL with no query or fragment'],
     ['an origin the URL parser refuses (port past 65535)', { path: '/api', origin: 'https://api.example.com:80800/v1' }, 'routes[0].origin: is not a valid URL: check its host and port'],
     ['an origin with an unclosed IPv6 address', { path: '/api', origins: [ORIGIN, 'https://[::1'] }, 'routes[0].origins[1]: is not a valid URL: check its host and port'],
+    ['a header value with a line break', { path: '/api', origin: ORIGIN, headers: { request: { set: { 'X-A': 'a\r\nX-B: b' } } } }, 'routes[0].headers.request.set.X-A: a header value cannot hold a line break or NUL (check the value or the secret it names)'],
     ['an empty origins list', { path: '/api', origins: [] }, 'routes[0].origins: must list at least one origin'],
     ['a bad origin in origins', { path: '/api', origins: [ORIGIN, 'nope'] }, 'routes[0].origins[1]: must be an absolute http(s) URL with no query or fragment'],
     ['a header name with a space', { path: '/api', origin: ORIGIN, headers: { request: { set: { 'Bad Name': 'x' } } } }, 'routes[0].headers.request.set.Bad Name: must be a valid HTTP header name'],
@@ -260,5 +261,16 @@ describe('match order', () => {
       '/',
     ]);
     expect(gateway.routes.map((route) => route.index)).toEqual([0, 1, 2, 3, 4, 5]);
+  });
+});
+
+describe('header values the runtime would refuse', () => {
+  it('are config errors, also when a secret brings the line break, and the secret is not echoed', () => {
+    const config = { routes: [{ path: '/api', origin: ORIGIN, headers: { request: { set: { Authorization: 'Bearer ${TOKEN}' } } } }] };
+    const result = compileConfig(config, { TOKEN: 'sk-live-1234\n' });
+    expect(result.ok).toBe(false);
+    const problems = result.ok ? [] : result.problems;
+    expect(problems).toEqual(['routes[0].headers.request.set.Authorization: a header value cannot hold a line break or NUL (check the value or the secret it names)']);
+    expect(problems.join()).not.toContain('sk-live');
   });
 });

@@ -154,10 +154,14 @@ function compileRoute(entry: RouteConfig, index: number, resolve: Resolve, probl
 
   const headerOps = (which: 'request' | 'response'): HeaderOps => {
     const ops = entry.headers?.[which];
-    const set = Object.entries(ops?.set ?? {}).map(
+    const set = Object.entries(ops?.set ?? {}).map(([name, value]): [string, string] => {
+      const path = `${at}.headers.${which}.set.${name}`;
       // A value the route sets on responses is meant to be seen: only request-side values are secrets.
-      ([name, value]): [string, string] => [name, resolve(value, `${at}.headers.${which}.set.${name}`, which === 'request' ? secrets : [])],
-    );
+      const resolved = resolve(value, path, which === 'request' ? secrets : []);
+      // The runtime refuses these in a header, on every request: say so once, without the value (it may be a secret).
+      if (/[\0\r\n]/.test(resolved)) problems.push(`${path}: a header value cannot hold a line break or NUL (check the value or the secret it names)`);
+      return [name, resolved];
+    });
     return { set, remove: (ops?.remove ?? []).map((name) => name.toLowerCase()) };
   };
   const requestHeaders = headerOps('request');
