@@ -20,7 +20,7 @@ export interface RateLimitBinding {
 export interface WranglerBindings {
   /** the top level's `[vars]` first, then each `[env.NAME.vars]` */
   vars: VarsTable[];
-  /** the top level's `[[ratelimits]]` (`env` holds those of `[env.NAME]`) */
+  /** the top level's `[[ratelimits]]`: what `wrangler dev` binds without `--env` */
   rateLimits: RateLimitBinding[];
   /** every environment's `[[ratelimits]]`, the top level's included */
   allRateLimits: RateLimitBinding[];
@@ -65,7 +65,7 @@ export function readDevVars(path: string): Record<string, string> {
   return parseDotenv(readFileSync(path, 'utf8'));
 }
 
-export function parseDotenv(text: string): Record<string, string> {
+function parseDotenv(text: string): Record<string, string> {
   const values: Record<string, string> = {};
   const lines = text.split(/\r?\n/);
   for (let i = 0; i < lines.length; i++) {
