@@ -23,6 +23,19 @@ const TITLES: Record<number, string> = {
   508: 'Loop Detected',
 };
 
+/**
+ * The Response constructor only takes 200-599, but fetch passes an origin's 600-999 (LinkedIn's
+ * 999) through: such a response can be relayed as it is, never rebuilt with changed headers.
+ */
+export const rebuildable = (status: number) => status >= 200 && status <= 599;
+
+/** What the client gets when a response the route must change (CORS, header rules, rewriting) cannot be rebuilt. */
+export function unrebuildable(upstream: Response, routePath: string): GatewayError {
+  // Unread, the body would hold the origin's connection until the runtime gives up on it.
+  void upstream.body?.cancel().catch(() => {});
+  return { status: 502, reason: `upstream answered with status ${upstream.status}, which the gateway cannot relay with this route's changes (Workers build responses with 200-599 only)`, route: routePath };
+}
+
 const escapeHtml = (text: string) =>
   text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 

@@ -44,6 +44,10 @@ beforeAll(async () => {
         res.writeHead(200, { 'content-type': 'text/html', 'content-encoding': 'gzip', 'content-length': gz.length });
         return res.end(gz);
       }
+      case '/v1/status999':
+        // LinkedIn's answer to scrapers: outside what a Response can be constructed with.
+        res.writeHead(999, { 'content-type': 'text/plain', ...(url.searchParams.has('moved') ? { location: '/v1/elsewhere' } : {}) });
+        return res.end('request denied');
       case '/v1/nocontent':
         res.writeHead(204);
         return res.end();
@@ -70,6 +74,7 @@ beforeAll(async () => {
         { path: '/keephost', origin: `${api.url}/v1`, preserveHost: true },
         // No header rules: responses take the no-copy path whenever they can.
         { path: '/plain', origin: `${api.url}/v1` },
+        { path: '/cors', origin: `${api.url}/v1`, cors: true },
       ],
     },
     // A short request-side value ("on") must not make the gateway drop ordinary headers holding it.
@@ -103,6 +108,27 @@ describe('redirects', () => {
   it('rewrites Refresh', async () => {
     const res = await request(gateway.url, '/api/refresh');
     expect(res.headers.refresh).toBe('0; url=/login/welcome');
+  });
+});
+
+describe('statuses outside 200-599', () => {
+  it('pass through as sent where nothing needs changing', async () => {
+    const res = await request(gateway.url, '/plain/status999');
+    expect(res.status).toBe(999);
+    expect(res.text).toBe('request denied');
+  });
+
+  it('become a 502 naming the status, with the CORS and header rules of the route, where they cannot be rebuilt', async () => {
+    const cors = await request(gateway.url, '/cors/status999', { headers: { origin: 'http://app.test', accept: 'application/json' } });
+    expect(cors.status).toBe(502);
+    expect(cors.headers['access-control-allow-origin']).toBe('*');
+    expect(cors.json().error.reason).toMatch(/status 999/);
+    const moved = await request(gateway.url, '/plain/status999?moved');
+    expect(moved.status).toBe(502);
+    const ruled = await request(gateway.url, '/api/status999');
+    expect(ruled.status).toBe(502);
+    expect(ruled.headers['x-api-version']).toBe('2');
+    expect(ruled.json().error).toMatchObject({ route: '/api', reason: expect.stringMatching(/status 999/) });
   });
 });
 

@@ -1,18 +1,19 @@
 // Respond stage: the last word on every response, the gateway's own errors included.
 import type { Route } from '../config/compile.ts';
 import { applyCors, isPreflight } from '../cors.ts';
-import { errorResponse, type GatewayError } from '../errors.ts';
+import { errorResponse, rebuildable, unrebuildable, type GatewayError } from '../errors.ts';
 import { applyHeaderOps } from '../headers.ts';
 import { MIN_REDACTED_LENGTH, redactStream, secretNeedles } from '../redact.ts';
 
 export function respond(request: Request, route: Route | undefined, result: Response | GatewayError, problems?: string[]): Response {
-  const response = result instanceof Response ? result : errorResponse(result, request.headers.get('accept'), problems);
+  let response = result instanceof Response ? result : errorResponse(result, request.headers.get('accept'), problems);
   if (!route || response.webSocket) return response;
   const ops = route.responseHeaders;
   // Preflights were answered whole by guard; every other answer of a CORS route, errors
   // included, gets this route's Access-Control-* in place of the origin's.
   const cors = route.cors && !isPreflight(request) ? route.cors : null;
   if (!cors && !ops.set.length && !ops.remove.length && !route.secrets.length) return response;
+  if (!rebuildable(response.status)) response = errorResponse(unrebuildable(response, route.path), request.headers.get('accept'));
 
   const needles = secretNeedles(route);
   const body = response.body && needles.length ? redactStream(response.body, needles) : response.body;

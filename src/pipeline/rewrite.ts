@@ -1,6 +1,7 @@
 // Rewrite stage: make the origin's response speak in gateway paths: URL-bearing headers,
 // cookies, and (where the route asks) the body.
 import { rewriteSetCookie } from '../cookies.ts';
+import { rebuildable, unrebuildable, type GatewayError } from '../errors.ts';
 import { connectionNamed, HOP_BY_HOP, stripHopByHop } from '../headers.ts';
 import { rewriteLink, rewriteLocation, rewriteRefresh, rewriteReportingEndpoints, rewriteReportTo } from '../redirects.ts';
 import { mayRewriteBody, mimeOf, rewriteBody } from '../rewrite/body.ts';
@@ -15,7 +16,7 @@ const RUNTIME_STRIPS: ReadonlySet<string> = new Set(['connection', 'keep-alive',
 /** Response headers this stage may change: with none of them, and no body to rewrite, it has nothing to do. */
 const REWRITTEN = new Set([...[...HOP_BY_HOP].filter((name) => !RUNTIME_STRIPS.has(name)), 'alt-svc', 'location', 'content-location', 'refresh', 'link', 'reporting-endpoints', 'report-to', 'set-cookie']);
 
-export function rewriteResponse(exchange: Exchange, upstream: Response): Response {
+export function rewriteResponse(exchange: Exchange, upstream: Response): Response | GatewayError {
   // A 101 carries the socket in `webSocket`; rebuilding it would drop the connection.
   if (upstream.status === 101 || upstream.webSocket) return upstream;
   const { gateway, route } = exchange;
@@ -23,6 +24,7 @@ export function rewriteResponse(exchange: Exchange, upstream: Response): Respons
   const siteCookie = siteCookieFor(exchange.request, route, upstream.status, mime);
   // The hot path of a plain proxy: no copy of headers or response at all.
   if (!siteCookie && !mayRewriteBody(route, exchange.request.method, upstream, mime) && !needsRewrite(upstream.headers)) return upstream;
+  if (!rebuildable(upstream.status)) return unrebuildable(upstream, route.path);
 
   const upstreamUrl = exchange.upstreamUrl!;
   const headers = new Headers(upstream.headers);
