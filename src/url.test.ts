@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { gatewayOf } from './test-routes.ts';
-import { checkPath, gatewayPathFor, hostMatches, hostPreservingTarget, joinUpstream, prefixMatches, splitTarget } from './url.ts';
+import { checkPath, findRoute, gatewayPathFor, hostMatches, hostPreservingTarget, joinUpstream, prefixMatches, routePathForm, splitTarget } from './url.ts';
 
 describe('splitTarget', () => {
   it('keeps the raw path and query', () => {
@@ -19,9 +19,37 @@ describe('checkPath', () => {
     expect(checkPath(path).ok).toBe(true);
   });
   it.each(['/', '/api/x.json', '/a/b.c/d..e', '/x;y=1/z'])('passes %s on as sent', (path) => expect(checkPath(path)).toEqual({ ok: true, path }));
-  it('refuses malformed escapes', () => expect(checkPath('/api/%zz')).toEqual({ ok: false, reason: 'malformed percent-encoding in path' }));
+  it.each(['/api/%zz', '/api/%', '/api/%4', '/api/x%2'])('refuses the malformed escape in %s', (path) =>
+    expect(checkPath(path)).toEqual({ ok: false, reason: 'malformed percent-encoding in path' }),
+  );
+  it.each(['/api/caf%E9', '/api/%FF%FE', '/api/%C3%A9t%C3%A9', '/api/%e9'])('passes escapes of any byte, as sent: %s', (path) => {
+    expect(checkPath(path)).toEqual({ ok: true, path });
+  });
+  it.each(['/api/%C0%AE%C0%AE/x', '/api/%c0%af', '/api/..%C1%9C', '/api/%E0%80%AE', '/api/%F0%80%80%AE'])('refuses overlong UTF-8 in %s', (path) =>
+    expect(checkPath(path)).toEqual({ ok: false, reason: 'overlong UTF-8 escapes in path' }),
+  );
+  it('finds dot segments among other non-UTF-8 escapes', () => expect(checkPath('/api/%E9/%2e%2e/x').ok).toBe(false));
   it('decodes unreserved escapes only', () => {
     expect(checkPath('/%61pi/%7Euser/a%2Fb%20c')).toEqual({ ok: true, path: '/api/~user/a%2Fb%20c' });
+  });
+});
+
+describe('routePathForm', () => {
+  it('writes a configured path as browsers send it', () => {
+    expect(routePathForm('/café')).toBe('/caf%C3%A9');
+    expect(routePathForm('/文档/a b')).toBe('/%E6%96%87%E6%A1%A3/a%20b');
+    expect(routePathForm('/a{b}"`<>')).toBe('/a%7Bb%7D%22%60%3C%3E');
+    expect(routePathForm('/caf%c3%a9/%7euser')).toBe('/caf%C3%A9/~user');
+    expect(routePathForm('/api/v1')).toBe('/api/v1');
+    expect(routePathForm('/x\uD800')).toBe('/x%EF%BF%BD');
+  });
+});
+
+describe('findRoute', () => {
+  it('compares escapes whatever their hex case, and configured paths in their encoded form', () => {
+    const gateway = gatewayOf([{ path: '/café', origin: 'https://a.example' }, { path: '/', origin: 'https://b.example' }]);
+    for (const path of ['/caf%C3%A9', '/caf%c3%a9/menu', '/caf%C3%a9?x']) expect(findRoute(gateway, 'h', path.split('?')[0]!)?.path).toBe('/café');
+    expect(findRoute(gateway, 'h', '/caf%C3%A9s')?.path).toBe('/');
   });
 });
 

@@ -32,6 +32,13 @@ export function splitTarget(url: string): Target {
 export type PathVerdict = { ok: true; path: string } | { ok: false; reason: string };
 
 const UNRESERVED_ESCAPE = /%(2[DdEe]|3[0-9]|[46][1-9A-Fa-f]|[57][0-9Aa]|5[Ff]|7[Ee])/g;
+/** The only escapes that can spell a dot segment or its separators: `.`, `/`, `;`, `\`. */
+const SEGMENT_ESCAPE = /%(2[EeFf]|3[Bb]|5[Cc])/g;
+/**
+ * Overlong UTF-8 (never valid, but decoded by some servers): `%C0%AE` is `.` to them, the
+ * traversal IIS once fell to. Any other escape may be any byte: `/caf%E9` is Latin-1.
+ */
+const OVERLONG = /%C[01]%[89AB][0-9A-F]|%E0%[89][0-9A-F]|%F0%8[0-9A-F]/i;
 
 /**
  * Refuses a path that, decoded once, holds a `.` or `..` segment (with `/` or `\` as
@@ -43,12 +50,9 @@ export function checkPath(rawPath: string): PathVerdict {
   // Most paths: no escape, no backslash and no segment starting with '.': nothing to decode
   // or refuse, so no split and no regular expressions per request.
   if (rawPath.startsWith('/') && !rawPath.includes('%') && !rawPath.includes('\\') && !rawPath.includes('/.')) return { ok: true, path: rawPath };
-  let decoded: string;
-  try {
-    decoded = decodeURIComponent(rawPath);
-  } catch {
-    return { ok: false, reason: 'malformed percent-encoding in path' };
-  }
+  if (/%(?![0-9A-Fa-f]{2})/.test(rawPath)) return { ok: false, reason: 'malformed percent-encoding in path' };
+  if (OVERLONG.test(rawPath)) return { ok: false, reason: 'overlong UTF-8 escapes in path' };
+  const decoded = rawPath.replace(SEGMENT_ESCAPE, (escape) => String.fromCharCode(parseInt(escape.slice(1), 16)));
   for (const segment of decoded.split(/[/\\]/)) {
     // `..;x` is `..` to servlet containers (path parameters), so it counts too.
     if (segment === '.' || segment === '..' || /^\.\.?;/.test(segment)) return { ok: false, reason: 'dot segments are not allowed in paths' };
@@ -57,9 +61,25 @@ export function checkPath(rawPath: string): PathVerdict {
   return { ok: true, path: rawPath.replace(UNRESERVED_ESCAPE, (escape) => String.fromCharCode(parseInt(escape.slice(1), 16))) };
 }
 
+/**
+ * A configured route path in the form requests arrive in: characters a URL cannot hold as
+ * they are (`/café`, `/a b`) percent-encoded as UTF-8, as browsers send them, and escapes
+ * normalized as checkPath does. Escapes are upper case here; findRoute compares so.
+ */
+export function routePathForm(path: string): string {
+  // A lone surrogate (JSON allows one) becomes U+FFFD, as the URL parser writes it.
+  const encoded = path.replace(/[^\x21-\x7E]|["<>`{}]/gu, (char) => (/^[\uD800-\uDFFF]$/.test(char) ? '%EF%BF%BD' : encodeURIComponent(char)));
+  return upperEscapes(encoded).replace(UNRESERVED_ESCAPE, (escape) => String.fromCharCode(parseInt(escape.slice(1), 16)));
+}
+
+/** `%c3%a9` → `%C3%A9` (RFC 3986 §6.2.2.1: the same octets). */
+const upperEscapes = (path: string) => (path.includes('%') ? path.replace(/%[0-9a-f]{2}/gi, (escape) => escape.toUpperCase()) : path);
+
 /** The route for a request: first in match order (longest prefix, most specific host). */
 export function findRoute(gateway: Gateway, host: string, path: string): Route | undefined {
-  return gateway.matchOrder.find((route) => prefixMatches(route.prefix, path) && hostMatches(route.host, host));
+  // Only for comparing: the path goes upstream with its escapes as the client wrote them.
+  const key = upperEscapes(path);
+  return gateway.matchOrder.find((route) => prefixMatches(route.prefix, key) && hostMatches(route.host, host));
 }
 
 /** `/api` matches `/api`, `/api/` and `/api/...`, never `/apix`. */

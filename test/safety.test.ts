@@ -15,6 +15,7 @@ beforeAll(async () => {
     routes: [
       { path: '/api', origin: `${api.url}/base` },
       { path: '/secret', origin: other.url },
+      { path: '/café', origin: other.url },
     ],
   });
 });
@@ -38,6 +39,30 @@ describe('dot segments', () => {
   it('refuses malformed percent-encoding', async () => {
     const res = await request(gateway.url, '/api/%E0%A4%A');
     expect(res.status).toBe(400);
+  });
+
+  it('refuses overlong UTF-8, which some servers decode to dots and slashes', async () => {
+    const before = api.seen.length + other.seen.length;
+    const res = await request(gateway.url, '/api/%C0%AE%C0%AE%C0%AFsecret');
+    expect(res.status).toBe(400);
+    expect(api.seen.length + other.seen.length).toBe(before);
+  });
+
+  it('passes escapes that are not UTF-8 (a Latin-1 name) on as sent', async () => {
+    const res = await request(gateway.url, '/api/caf%E9?q=%E9');
+    expect(res.status).toBe(200);
+    expect(res.json().url).toBe('/base/caf%E9?q=%E9');
+  });
+});
+
+describe('route paths', () => {
+  it('match a configured non-ASCII path as browsers encode it, in either hex case, and forward the escapes as sent', async () => {
+    for (const path of ['/caf%C3%A9/menu', '/caf%c3%a9/menu']) {
+      const res = await request(gateway.url, path);
+      expect(res.status).toBe(200);
+      expect(res.json().url).toBe('/menu');
+      expect(other.seen.at(-1)!.headers['x-forwarded-prefix']).toBe('/caf%C3%A9');
+    }
   });
 });
 

@@ -4,6 +4,7 @@ import * as v from 'valibot';
 import { compileAccess, type AccessPolicy } from '../access.ts';
 import { compileCors, type CorsPolicy } from '../cors.ts';
 import { rateLimitBindingProblem } from '../ratelimit.ts';
+import { routePathForm } from '../url.ts';
 import { describeIssues, describeJsonError } from './issues.ts';
 import { configSchema, type RouteConfig, type RoutesConfig } from './schema.ts';
 
@@ -188,7 +189,7 @@ function compileRoute(entry: RouteConfig, index: number, resolve: Resolve, probl
   // The gateway's own credential is for the gateway: the origin never sees it (a set rule still applies).
   if (access?.auth && !requestHeaders.remove.includes('authorization')) requestHeaders.remove.push('authorization');
 
-  const prefix = entry.path.replace(/\/+$/, '');
+  const prefix = routePathForm(entry.path).replace(/\/+$/, '');
   let host: Route['host'];
   if (entry.host) {
     const name = entry.host.toLowerCase();
