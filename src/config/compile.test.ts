@@ -32,6 +32,7 @@ describe('validation messages name the JSON path', () => {
     ['an origin the URL parser refuses (port past 65535)', { path: '/api', origin: 'https://api.example.com:80800/v1' }, 'routes[0].origin: is not a valid URL: check its host and port'],
     ['an origin with an unclosed IPv6 address', { path: '/api', origins: [ORIGIN, 'https://[::1'] }, 'routes[0].origins[1]: is not a valid URL: check its host and port'],
     ['a header value with a line break', { path: '/api', origin: ORIGIN, headers: { request: { set: { 'X-A': 'a\r\nX-B: b' } } } }, 'routes[0].headers.request.set.X-A: a header value cannot hold a line break or NUL (check the value or the secret it names)'],
+    ['a Host set on requests (the runtime sends the URL host)', { path: '/api', origin: ORIGIN, headers: { request: { set: { host: 'intranet.corp' } } } }, 'routes[0].headers.request.set.host: Workers cannot set Host (fetch sends the origin\'s host); use "preserveHost": true to send the client\'s Host'],
     ['an empty origins list', { path: '/api', origins: [] }, 'routes[0].origins: must list at least one origin'],
     ['a bad origin in origins', { path: '/api', origins: [ORIGIN, 'nope'] }, 'routes[0].origins[1]: must be an absolute http(s) URL with no query or fragment'],
     ['a header name with a space', { path: '/api', origin: ORIGIN, headers: { request: { set: { 'Bad Name': 'x' } } } }, 'routes[0].headers.request.set.Bad Name: must be a valid HTTP header name'],

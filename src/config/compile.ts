@@ -161,6 +161,8 @@ function compileRoute(entry: RouteConfig, index: number, resolve: Resolve, probl
       const resolved = resolve(value, path, which === 'request' ? secrets : []);
       // The runtime refuses these in a header, on every request: say so once, without the value (it may be a secret).
       if (/[\0\r\n]/.test(resolved)) problems.push(`${path}: a header value cannot hold a line break or NUL (check the value or the secret it names)`);
+      // fetch sends the URL's host whatever the headers say: the rule would do nothing, silently.
+      if (which === 'request' && name.toLowerCase() === 'host') problems.push(`${path}: Workers cannot set Host (fetch sends the origin's host); use "preserveHost": true to send the client's Host`);
       return [name, resolved];
     });
     return { set, remove: (ops?.remove ?? []).map((name) => name.toLowerCase()) };
