@@ -28,5 +28,14 @@ describe('rewriteSetCookie', () => {
     expect(rewrite('a=b; Path=/full/x', full)).toBe('a=b; Path=/full/x');
     expect(rewrite('a=b; Path=/', full)).toBe('a=b; Path=/full');
   });
+  it('keeps Path=/ on a __Host- cookie, which browsers refuse with any other path', () => {
+    expect(rewrite('__Host-sid=1; Path=/; Secure; HttpOnly')).toBe('__Host-sid=1; Path=/; Secure; HttpOnly');
+    expect(rewrite('__host-Http-csrf=2; Domain=api.example.com; Path=/; Secure')).toBe('__host-Http-csrf=2; Path=/; Secure');
+    expect(rewrite('__Secure-a=1; Path=/; Secure')).toBe('__Secure-a=1; Path=/api; Secure');
+  });
+  it('takes the last Path, and one not starting with / as the default', () => {
+    expect(rewrite('a=b; Path=/x; Path=/y')).toBe('a=b; Path=/api/y');
+    expect(rewrite('a=b; Path=/x; Path=rel')).toBe('a=b; Path=/api');
+  });
   it('leaves the catch-all route at /', () => expect(rewrite('a=b; Path=/x; domain=.root.example', root)).toBe('a=b; Path=/x'));
 });

@@ -14,7 +14,11 @@ export function gatewayCookiePath(path: string, route: Route, upstream: Upstream
   return mapped || '/';
 }
 
-/** Drops Domain and maps Path (default `/`) under the route. */
+/**
+ * Drops Domain and maps Path (default `/`) under the route. A `__Host-` cookie keeps
+ * `Path=/`: browsers refuse one with any other path (RFC 6265bis §4.1.3.2), so it is the
+ * one kind two routes can share, and the browser ties it to the gateway's host.
+ */
 export function rewriteSetCookie(cookie: string, route: Route, upstream: Upstream): string {
   const [pair, ...attributes] = cookie.split(';');
   let path = '/';
@@ -23,11 +27,13 @@ export function rewriteSetCookie(cookie: string, route: Route, upstream: Upstrea
     const name = attribute.split('=', 1)[0]!.trim().toLowerCase();
     if (name === 'domain') continue;
     if (name === 'path') {
+      // The last Path counts; one not starting with `/` means the default.
       const value = attribute.slice(attribute.indexOf('=') + 1).trim();
-      if (value.startsWith('/')) path = value;
+      path = value.startsWith('/') ? value : '/';
       continue;
     }
     if (attribute.trim()) kept.push(attribute.trim());
   }
-  return [pair!.trim(), `Path=${gatewayCookiePath(path, route, upstream)}`, ...kept].join('; ');
+  const hostPrefixed = /^\s*__host-/i.test(pair!);
+  return [pair!.trim(), `Path=${hostPrefixed ? '/' : gatewayCookiePath(path, route, upstream)}`, ...kept].join('; ');
 }

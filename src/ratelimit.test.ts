@@ -17,18 +17,24 @@ describe('rateLimitKey', () => {
   const headers = new Headers({ 'x-api-key': 'abc' });
 
   it('keys by route and client IP by default', () => {
-    expect(rateLimitKey({ binding: 'L' }, '/api', headers, '203.0.113.9')).toBe('/api ip:203.0.113.9');
-    expect(rateLimitKey({ binding: 'L', key: 'ip' }, '/other', headers, '2001:db8::1')).toBe('/other ip:2001:db8::1');
+    expect(rateLimitKey({ binding: 'L' }, { path: '/api' }, headers, '203.0.113.9')).toBe('/api ip:203.0.113.9');
+    expect(rateLimitKey({ binding: 'L', key: 'ip' }, { path: '/other' }, headers, '2001:db8::1')).toBe('/other ip:2001:db8::1');
   });
 
   it('keys by a header when asked, and by IP when the header is missing', () => {
-    expect(rateLimitKey({ binding: 'L', key: 'header:X-Api-Key' }, '/api', headers, '203.0.113.9')).toBe('/api x-api-key:abc');
-    expect(rateLimitKey({ binding: 'L', key: 'header:X-Api-Key' }, '/api', new Headers(), '203.0.113.9')).toBe('/api ip:203.0.113.9');
+    expect(rateLimitKey({ binding: 'L', key: 'header:X-Api-Key' }, { path: '/api' }, headers, '203.0.113.9')).toBe('/api x-api-key:abc');
+    expect(rateLimitKey({ binding: 'L', key: 'header:X-Api-Key' }, { path: '/api' }, new Headers(), '203.0.113.9')).toBe('/api ip:203.0.113.9');
+  });
+
+  it('keeps the same path on two hosts apart', () => {
+    const a = rateLimitKey({ binding: 'L' }, { path: '/api', host: 'a.example' }, headers, '203.0.113.9');
+    const b = rateLimitKey({ binding: 'L' }, { path: '/api', host: 'b.example' }, headers, '203.0.113.9');
+    expect(a).not.toBe(b);
   });
 
   it('cannot be confused between a header value and an IP', () => {
     const spoof = new Headers({ 'x-api-key': 'ip:203.0.113.9' });
-    expect(rateLimitKey({ binding: 'L', key: 'header:X-Api-Key' }, '/api', spoof, '203.0.113.9')).not.toBe('/api ip:203.0.113.9');
+    expect(rateLimitKey({ binding: 'L', key: 'header:X-Api-Key' }, { path: '/api' }, spoof, '203.0.113.9')).not.toBe('/api ip:203.0.113.9');
   });
 });
 
@@ -54,18 +60,18 @@ describe('checkRateLimit', () => {
   it('passes while the binding allows, then answers 429 with Retry-After', async () => {
     const binding = limiter(1);
     const env = { L: binding };
-    expect(await checkRateLimit({ binding: 'L' }, env, '/api', new Headers(), '198.51.100.1')).toBeNull();
-    const refused = await checkRateLimit({ binding: 'L', period: 10 }, env, '/api', new Headers(), '198.51.100.1');
+    expect(await checkRateLimit({ binding: 'L' }, env, { path: '/api' }, new Headers(), '198.51.100.1')).toBeNull();
+    const refused = await checkRateLimit({ binding: 'L', period: 10 }, env, { path: '/api' }, new Headers(), '198.51.100.1');
     expect(refused).toMatchObject({ status: 429, route: '/api', headers: { 'retry-after': '10' } });
     expect(binding.keys).toEqual(['/api ip:198.51.100.1', '/api ip:198.51.100.1']);
   });
 
   it('defaults Retry-After to 60 seconds', async () => {
-    const refused = await checkRateLimit({ binding: 'L' }, { L: limiter(0) }, '/api', new Headers(), null);
+    const refused = await checkRateLimit({ binding: 'L' }, { L: limiter(0) }, { path: '/api' }, new Headers(), null);
     expect(refused?.headers?.['retry-after']).toBe('60');
   });
 
   it('answers 500 rather than letting requests through when the binding is gone', async () => {
-    expect(await checkRateLimit({ binding: 'L' }, {}, '/api', new Headers(), null)).toMatchObject({ status: 500 });
+    expect(await checkRateLimit({ binding: 'L' }, {}, { path: '/api' }, new Headers(), null)).toMatchObject({ status: 500 });
   });
 });

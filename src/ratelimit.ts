@@ -20,33 +20,41 @@ export function rateLimitBindingProblem(config: RateLimitConfig | undefined, env
   return `${at}: no rate limiting binding named ${config.binding} (add a [[ratelimits]] entry with name = "${config.binding}" to wrangler.toml)`;
 }
 
+/** A route as its rate limit tells it apart: `/api` on two hosts is two routes with two counters. */
+export interface LimitedRoute {
+  path: string;
+  host?: string;
+}
+
 /**
- * The counter a request is charged to: the route's path plus the client IP, or the value of the
- * configured header (falling back to the IP when the header is absent, so leaving it off does
- * not buy a fresh bucket).
+ * The counter a request is charged to: the route (host and path) plus the client IP, or the
+ * value of the configured header (falling back to the IP when the header is absent, so
+ * leaving it off does not buy a fresh bucket).
  */
-export function rateLimitKey(config: RateLimitConfig, routePath: string, headers: Headers, clientIp: string | null): string {
+export function rateLimitKey(config: RateLimitConfig, route: LimitedRoute, headers: Headers, clientIp: string | null): string {
+  const scope = `${route.host ?? ''}${route.path}`;
   const ip = `ip:${clientIp ?? 'unknown'}`;
   if (config.key?.startsWith('header:')) {
     const name = config.key.slice('header:'.length);
     const value = headers.get(name);
-    return `${routePath} ${value === null ? ip : `${name.toLowerCase()}:${value}`}`;
+    return `${scope} ${value === null ? ip : `${name.toLowerCase()}:${value}`}`;
   }
-  return `${routePath} ${ip}`;
+  return `${scope} ${ip}`;
 }
 
 export async function checkRateLimit(
   config: RateLimitConfig,
   env: Record<string, unknown>,
-  routePath: string,
+  route: LimitedRoute,
   headers: Headers,
   clientIp: string | null,
 ): Promise<GatewayError | null> {
+  const routePath = route.path;
   const limiter = env[config.binding];
   if (!isRateLimiter(limiter)) {
     return { status: 500, reason: `rate limiting binding ${config.binding} is not configured`, route: routePath };
   }
-  const { success } = await limiter.limit({ key: rateLimitKey(config, routePath, headers, clientIp) });
+  const { success } = await limiter.limit({ key: rateLimitKey(config, route, headers, clientIp) });
   if (success) return null;
   const period = config.period ?? DEFAULT_PERIOD_SECONDS;
   return {

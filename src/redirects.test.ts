@@ -51,6 +51,9 @@ describe('rewriteReportingEndpoints', () => {
       'csp="/auth/r", other="https://reports.example/x", rel="/api/r"',
     );
   });
+  it('leaves parameter values alone: only the value of a member is an endpoint', () => {
+    expect(rewriteReportingEndpoints('a="/v1/r";x="y", b="https://login.example.com/r";p="/v1/q"', from, routes)).toBe('a="/api/r";x="y", b="/auth/r";p="/v1/q"');
+  });
 });
 
 describe('rewriteReportTo', () => {

@@ -27,13 +27,16 @@ export function rewriteLink(value: string, upstreamUrl: string, routes: readonly
   return value.replace(LINK_TARGET, (whole, target: string | undefined) => (target === undefined ? whole : `<${rewriteLocation(target, upstreamUrl, routes)}>`));
 }
 
-// An sf-string: the only place a URL can be in this dictionary. One with escapes is left
-// as sent: a URL has no quote or backslash to escape.
-const QUOTED = /"((?:[^"\\]|\\.)*)"/g;
+// A member's value (`name="..."` at the start of a member), not a parameter's (`;x="..."`):
+// the only place a URL can be in this dictionary. One with escapes is left as sent: a URL
+// has no quote or backslash to escape.
+const MEMBER_VALUE = /(^|,)(\s*[a-z*][a-z0-9_.*-]*=)"((?:[^"\\]|\\.)*)"/g;
 
 /** `Reporting-Endpoints: csp="https://origin/reports"` (where CSP's report-to sends): each endpoint mapped as a Location is. */
 export function rewriteReportingEndpoints(value: string, upstreamUrl: string, routes: readonly Route[]): string {
-  return value.replace(QUOTED, (whole, target: string) => (target.includes('\\') ? whole : `"${rewriteLocation(target, upstreamUrl, routes)}"`));
+  return value.replace(MEMBER_VALUE, (whole, start: string, key: string, target: string) =>
+    target.includes('\\') ? whole : `${start}${key}"${rewriteLocation(target, upstreamUrl, routes)}"`,
+  );
 }
 
 /**

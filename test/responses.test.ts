@@ -26,6 +26,7 @@ beforeAll(async () => {
         res.setHeader('set-cookie', [
           `sid=abc; Domain=127.0.0.1; Path=/; HttpOnly`,
           'pref=dark; Expires=Wed, 21 Oct 2037 07:28:00 GMT; Path=/v1/settings',
+          '__Host-csrf=x; Path=/; Secure',
         ]);
         return res.end('ok');
       case '/v1/hop':
@@ -138,6 +139,8 @@ describe('cookies', () => {
     expect(res.headers['set-cookie']).toEqual([
       'sid=abc; Path=/api; HttpOnly',
       'pref=dark; Path=/api/settings; Expires=Wed, 21 Oct 2037 07:28:00 GMT',
+      // Browsers refuse a __Host- cookie whose Path is not /.
+      '__Host-csrf=x; Path=/; Secure',
     ]);
   });
 });

@@ -17,7 +17,7 @@ export async function guard(exchange: Exchange): Promise<Response | GatewayError
   if (ipRefusal) return { status: 403, reason: ipRefusal, route: route.path };
   // Before the credential check, so guessing credentials is rate limited too.
   if (route.config.rateLimit) {
-    const limited = await checkRateLimit(route.config.rateLimit, exchange.env, route.path, request.headers, exchange.clientIp);
+    const limited = await checkRateLimit(route.config.rateLimit, exchange.env, { path: route.path, host: route.config.host }, request.headers, exchange.clientIp);
     if (limited) return limited;
   }
   return route.access ? checkAccess(exchange, route.access) : null;
