@@ -75,6 +75,15 @@ describe('allowedOrigin', () => {
     expect(allowedOrigin(p, 'http://example.com:8080')).toBe('http://example.com:8080');
   });
 
+  it('compares configured origins in the form browsers send: xn-- names, canonical IP addresses', () => {
+    const p = policy({ origins: ['https://bücher.example', 'http://[0:0:0:0:0:0:0:1]:8080', 'http://127.1:3000', 'https://*.bücher.example', 'http://[::1]:*'] });
+    expect(allowedOrigin(p, 'https://xn--bcher-kva.example')).toBe('https://xn--bcher-kva.example');
+    expect(allowedOrigin(p, 'http://[::1]:8080')).toBe('http://[::1]:8080');
+    expect(allowedOrigin(p, 'http://127.0.0.1:3000')).toBe('http://127.0.0.1:3000');
+    expect(allowedOrigin(p, 'https://shop.xn--bcher-kva.example')).toBe('https://shop.xn--bcher-kva.example');
+    expect(allowedOrigin(p, 'https://xn--bcher-kva.example.evil')).toBeNull();
+  });
+
   it('allows the null origin only when listed, never through "*"', () => {
     expect(allowedOrigin(policy(true), 'null')).toBeNull();
     expect(allowedOrigin(policy({ origins: ['*'], credentials: true }), 'null')).toBeNull();
@@ -137,6 +146,14 @@ describe('preflight', () => {
     expect(verdict.ok).toBe(false);
     if (!verdict.ok) expect(verdict.reason).toContain('DELETE');
     expect(verdict.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
+  it('names a method it allowed as the preflight asked for it (browsers compare case-sensitively)', () => {
+    const verdict = preflight(policy({ methods: ['GET', 'PATCH'] }), preflightRequest('https://a.test', 'patch'));
+    expect(verdict.ok).toBe(true);
+    expect(verdict.headers.get('access-control-allow-methods')).toBe('GET, PATCH, patch');
+    const exact = preflight(policy({ methods: ['GET', 'PATCH'] }), preflightRequest('https://a.test', 'PATCH'));
+    expect(exact.headers.get('access-control-allow-methods')).toBe('GET, PATCH');
   });
 
   it('refuses a header that is not in headers, case-insensitively', () => {

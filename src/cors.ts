@@ -46,14 +46,34 @@ export function compileCors(config: boolean | CorsConfig | undefined): CorsPolic
 }
 
 
-/** Browsers send origins lower-case and without a default port; compare configured ones the same way. */
+/**
+ * Browsers send an origin as the URL parser writes it: lower-case, no default port, an
+ * international name in its `xn--` form, an IP address canonical (`[::1]`, `127.0.0.1` for
+ * `127.1`). Configured ones are compared in that form.
+ */
 function normalizeOrigin(origin: string): string {
-  const lower = origin.toLowerCase();
-  const match = /^(https?:)\/\/([^/]+?)(?::(\d+))?$/.exec(lower);
-  if (!match) return lower;
-  const [, scheme, host, port] = match;
-  return port && port !== DEFAULT_PORTS[scheme!] ? `${scheme}//${host}:${port}` : `${scheme}//${host}`;
+  if (origin === 'null') return origin;
+  try {
+    const url = new URL(origin);
+    if (url.origin !== 'null') return url.origin;
+  } catch {
+    // Not a URL: compared as written, lower-case (it can only match nothing or itself).
+  }
+  return origin.toLowerCase();
 }
+
+/** A pattern's host in the parser's form too: its `*`s stand in as a label the parser keeps. */
+function normalizeHostPattern(scheme: string, host: string): string {
+  const stars = host.split('*').length - 1;
+  try {
+    const written = new URL(`${scheme}${host.replaceAll('*', WILDCARD_LABEL)}`).hostname;
+    if (written.split(WILDCARD_LABEL).length - 1 === stars) return written.replaceAll(WILDCARD_LABEL, '*');
+  } catch {
+    // Left as written (lower-case): a host the parser refuses matches no browser's origin anyway.
+  }
+  return host;
+}
+const WILDCARD_LABEL = 'wildcard0x2a';
 
 const escapeRegex = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const LABEL = '[a-z0-9](?:[a-z0-9-]*[a-z0-9])?';
@@ -66,7 +86,8 @@ const LABEL = '[a-z0-9](?:[a-z0-9-]*[a-z0-9])?';
  */
 export function originPattern(pattern: string): RegExp {
   const lower = pattern.toLowerCase();
-  const [, scheme = '', host = '', port = null] = /^([a-z]+:\/\/)(.*?)(?::([0-9*]+))?$/.exec(lower) ?? [];
+  const [, scheme = '', written = '', port = null] = /^([a-z]+:\/\/)(.*?)(?::([0-9*]+))?$/.exec(lower) ?? [];
+  const host = normalizeHostPattern(scheme, written);
 
   let hostSource: string;
   if (host.startsWith('*.')) hostSource = `${LABEL}(?:\\.${LABEL})*\\.${hostPart(host.slice(2))}`;
@@ -132,7 +153,10 @@ export function preflight(policy: CorsPolicy, request: Request): PreflightVerdic
 
   headers.set('access-control-allow-origin', allowOrigin);
   if (policy.credentials) headers.set('access-control-allow-credentials', 'true');
-  headers.set('access-control-allow-methods', policy.methods ? policy.methods.join(', ') : method);
+  // Browsers compare the method case-sensitively, and upper-case only the standard ones: a
+  // `patch` the list allowed (as PATCH) is named as asked, or the browser refuses it.
+  const allowMethods = policy.methods && !policy.methods.includes(method) ? [...policy.methods, method] : policy.methods;
+  headers.set('access-control-allow-methods', allowMethods ? allowMethods.join(', ') : method);
   if (requested.length || policy.headers?.length) {
     headers.set('access-control-allow-headers', policy.headers ? policy.headers.join(', ') : requested.join(', '));
   }
