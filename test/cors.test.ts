@@ -38,6 +38,7 @@ beforeAll(async () => {
         },
       },
       { path: '/nullok', origin: api.url, cors: { origins: ['null'] } },
+      { path: '/intl', origin: api.url, cors: { origins: ['https://bücher.example', 'http://[0:0:0:0:0:0:0:1]:5173'], methods: ['GET', 'PATCH'] } },
       { path: '/plain', origin: api.url },
       { path: '/dead', origin: `http://127.0.0.1:${dead}`, cors: true },
       { path: '/slow', origin: slow.url, cors: { origins: [APP], credentials: true }, timeout: 300 },
@@ -72,6 +73,15 @@ describe('preflights', () => {
     expect(res.headers['access-control-max-age']).toBe('120');
     expect(res.headers.vary).toContain('Origin');
     expect(api.seen.length).toBe(before);
+  });
+
+  it('matches configured origins in the form browsers send them, and names a lower-case method as asked', async () => {
+    const res = await preflight('/intl/x', 'https://xn--bcher-kva.example', 'patch');
+    expect(res.status).toBe(204);
+    expect(res.headers['access-control-allow-origin']).toBe('https://xn--bcher-kva.example');
+    expect(res.headers['access-control-allow-methods']).toBe('GET, PATCH, patch');
+    const ipv6 = await preflight('/intl/x', 'http://[::1]:5173', 'GET');
+    expect(ipv6.headers['access-control-allow-origin']).toBe('http://[::1]:5173');
   });
 
   it('echoes the requested headers by default', async () => {
