@@ -49,10 +49,9 @@ export async function checkRateLimit(
   headers: Headers,
   clientIp: string | null,
 ): Promise<GatewayError | null> {
-  const routePath = route.path;
   const limiter = env[config.binding];
   if (!isRateLimiter(limiter)) {
-    return { status: 500, reason: `rate limiting binding ${config.binding} is not configured`, route: routePath };
+    return { status: 500, reason: `rate limiting binding ${config.binding} is not configured`, route: route.path };
   }
   const { success } = await limiter.limit({ key: rateLimitKey(config, route, headers, clientIp) });
   if (success) return null;
@@ -60,7 +59,7 @@ export async function checkRateLimit(
   return {
     status: 429,
     reason: `rate limit exceeded on this route; retry in ${period} s`,
-    route: routePath,
+    route: route.path,
     headers: { 'retry-after': String(period) },
   };
 }

@@ -40,6 +40,10 @@ const SEGMENT_ESCAPE = /%(2[EeFf]|3[Bb]|5[Cc])/g;
  */
 const OVERLONG = /%C[01]%[89AB][0-9A-F]|%E0%[89][0-9A-F]|%F0%8[0-9A-F]/i;
 
+const decodeEscape = (escape: string) => String.fromCharCode(parseInt(escape.slice(1), 16));
+/** RFC 3986 §6.2.2.2: `%7Euser` is `~user`. */
+const decodeUnreserved = (path: string) => path.replace(UNRESERVED_ESCAPE, decodeEscape);
+
 /**
  * Refuses a path that, decoded once, holds a `.` or `..` segment (with `/` or `\` as
  * separators, as some origins treat both), and normalizes the rest: percent-escapes of
@@ -52,13 +56,13 @@ export function checkPath(rawPath: string): PathVerdict {
   if (rawPath.startsWith('/') && !rawPath.includes('%') && !rawPath.includes('\\') && !rawPath.includes('/.')) return { ok: true, path: rawPath };
   if (/%(?![0-9A-Fa-f]{2})/.test(rawPath)) return { ok: false, reason: 'malformed percent-encoding in path' };
   if (OVERLONG.test(rawPath)) return { ok: false, reason: 'overlong UTF-8 escapes in path' };
-  const decoded = rawPath.replace(SEGMENT_ESCAPE, (escape) => String.fromCharCode(parseInt(escape.slice(1), 16)));
+  const decoded = rawPath.replace(SEGMENT_ESCAPE, decodeEscape);
   for (const segment of decoded.split(/[/\\]/)) {
     // `..;x` is `..` to servlet containers (path parameters), so it counts too.
     if (segment === '.' || segment === '..' || /^\.\.?;/.test(segment)) return { ok: false, reason: 'dot segments are not allowed in paths' };
   }
   if (!rawPath.startsWith('/')) return { ok: false, reason: 'path must start with /' };
-  return { ok: true, path: rawPath.replace(UNRESERVED_ESCAPE, (escape) => String.fromCharCode(parseInt(escape.slice(1), 16))) };
+  return { ok: true, path: decodeUnreserved(rawPath) };
 }
 
 /**
@@ -69,7 +73,7 @@ export function checkPath(rawPath: string): PathVerdict {
 export function routePathForm(path: string): string {
   // A lone surrogate (JSON allows one) becomes U+FFFD, as the URL parser writes it.
   const encoded = path.replace(/[^\x21-\x7E]|["<>`{}]/gu, (char) => (/^[\uD800-\uDFFF]$/.test(char) ? '%EF%BF%BD' : encodeURIComponent(char)));
-  return upperEscapes(encoded).replace(UNRESERVED_ESCAPE, (escape) => String.fromCharCode(parseInt(escape.slice(1), 16)));
+  return decodeUnreserved(upperEscapes(encoded));
 }
 
 /** `%c3%a9` → `%C3%A9` (RFC 3986 §6.2.2.1: the same octets). */

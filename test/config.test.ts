@@ -42,6 +42,17 @@ const authorized = (target: string) => ({
   headers: { request: { set: { Authorization: 'Bearer ${API_TOKEN}' } } },
 });
 
+describe('a route setting Host on requests', () => {
+  it('gets 500 naming the rule and pointing to preserveHost, rather than a rule that does nothing', async () => {
+    const gateway = await gatewayWith({ routes: [{ path: '/', origin: origin.url, headers: { request: { set: { Host: 'intranet.corp' } } } }] });
+    const before = origin.seen.length;
+    const res = await request(gateway.url, '/x');
+    expect(res.status).toBe(500);
+    expect(res.json().error.problems).toEqual([expect.stringMatching(/^routes\[0\]\.headers\.request\.set\.Host: .*preserveHost/)]);
+    expect(origin.seen.length).toBe(before);
+  });
+});
+
 describe('an invalid config', () => {
   let gateway: Gateway;
   const problems = [

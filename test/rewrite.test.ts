@@ -130,7 +130,7 @@ beforeAll(async () => {
       res.setHeader('content-type', 'text/html');
       res.setHeader('content-security-policy', `default-src 'none'; img-src ${b.url}/base/; script-src 'nonce-n' ${a.url}; report-uri ${a.url}/csp-report`);
       res.setHeader('content-security-policy-report-only', "img-src https://example.org");
-      res.setHeader('reporting-endpoints', `csp="${a.url}/reports", elsewhere="https://example.org/r"`);
+      res.setHeader('reporting-endpoints', `csp="${a.url}/reports";note="/reports", elsewhere="https://example.org/r"`);
       res.setHeader('report-to', `{"group":"nel","max_age":60,"endpoints":[{"url":"${a.url}/nel"},{"url":"https://example.org/nel"}]}`);
       res.setHeader('link', `<${b.url}/base/font.woff2>; rel=preload; as=font, </next.html>; rel=next, <https://example.org/>; rel=preconnect`);
       return res.end(`<html><head><meta http-equiv="content-security-policy" content="style-src ${a.url}"></head></html>`);
@@ -276,7 +276,7 @@ describe('HTML', () => {
       `default-src 'none'; img-src ${b.url}/base/ 'self'; script-src 'nonce-n' ${a.url} 'self'; report-uri /a/csp-report`,
     );
     expect(res.headers['content-security-policy-report-only']).toBe('img-src https://example.org');
-    expect(res.headers['reporting-endpoints']).toBe('csp="/a/reports", elsewhere="https://example.org/r"');
+    expect(res.headers['reporting-endpoints']).toBe('csp="/a/reports";note="/reports", elsewhere="https://example.org/r"');
     expect(JSON.parse(res.headers['report-to'] as string)).toEqual({ group: 'nel', max_age: 60, endpoints: [{ url: '/a/nel' }, { url: 'https://example.org/nel' }] });
     expect(res.headers.link).toBe('</b/font.woff2>; rel=preload; as=font, </a/next.html>; rel=next, <https://example.org/>; rel=preconnect');
     expect(res.text).toBe(`<html><head><meta http-equiv="content-security-policy" content="style-src ${a.url} 'self'"></head></html>`);

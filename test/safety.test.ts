@@ -57,10 +57,10 @@ describe('dot segments', () => {
 
 describe('route paths', () => {
   it('match a configured non-ASCII path as browsers encode it, in either hex case, and forward the escapes as sent', async () => {
-    for (const path of ['/caf%C3%A9/menu', '/caf%c3%a9/menu']) {
+    for (const path of ['/caf%C3%A9/men%C3%BC', '/caf%c3%a9/men%c3%bc']) {
       const res = await request(gateway.url, path);
       expect(res.status).toBe(200);
-      expect(res.json().url).toBe('/menu');
+      expect(res.json().url).toBe(path.slice('/caf%C3%A9'.length));
       expect(other.seen.at(-1)!.headers['x-forwarded-prefix']).toBe('/caf%C3%A9');
     }
   });
