@@ -231,16 +231,20 @@ static int isWhitespace(u8 c) { return CLASS[c] & C_SPACE; }
 static int isAlpha(u8 c) { return (u8)((c | 32) - 'a') < 26; }
 static u8 lower(u8 c) { return (u8)(c - 'A') < 26 ? c | 32 : c; }
 
-/** The first `c` in s[from, n), 16 bytes at a time; -1 if none. */
+/**
+ * The first `c` in s[from, n), 16 bytes at a time; -1 if none. The last load may read up to
+ * 15 bytes past n, which every buffer has room for (allocate): a byte by byte tail cost more
+ * than the search on the short values most calls get.
+ */
 static i32 find(const u8 *s, u32 from, u32 n, u8 c) {
-  u32 i = from;
   v128_t needle = wasm_i8x16_splat((char)c);
-  for (; i + 16 <= n; i += 16) {
+  for (u32 i = from; i < n; i += 16) {
     u32 mask = (u32)wasm_i8x16_bitmask(wasm_i8x16_eq(wasm_v128_load(s + i), needle));
-    if (mask) return (i32)(i + (u32)__builtin_ctz(mask));
+    if (mask) {
+      u32 at = i + (u32)__builtin_ctz(mask);
+      return at < n ? (i32)at : -1;
+    }
   }
-  for (; i < n; i++)
-    if (s[i] == c) return (i32)i;
   return -1;
 }
 static i32 findText(const u8 *s, u32 from, u32 n, const char *text, u32 length) {
@@ -918,8 +922,8 @@ static int rewriteAttributes(Tag *tag, const Element *element) {
 
 static void serialize(const u8 *s, Tag *tag) {
   // At most: the tag as written, plus each new value with every `"` as `&quot;` and quotes.
-  u32 most = tag->end - tag->nameStart + 4;
-  for (u32 k = 0; k < tag->count; k++) most += attributeAt(k)->setLength * 6 + 3;
+  // (`values` holds this tag's new values only: startTag empties it.)
+  u32 most = tag->end - tag->nameStart + 4 + values.length * 6 + tag->count * 3;
   if (output.length + most > output.capacity) ensure(&output, output.length + most);
   u8 *out = output.p + output.length;
   *out++ = '<';
@@ -1181,6 +1185,16 @@ EXPORT(write) u32 write(u32 length, u32 final) {
         u8 c = s[i + 1];
         if (isAlpha(c) || (c == '/' && i + 2 < n && isAlpha(s[i + 2]))) {
           int endTag = c == '/';
+          if (endTag && state.depth <= 1 && !state.foreignStyle) {
+            // A plain `</name>` where end tags change nothing (endTagSeen): only its end matters.
+            u32 j = i + 3;
+            while (j < n && !(CLASS[s[j]] & C_NAME_END)) j++;
+            if (j < n && s[j] == '>') {
+              state.tagScanning = 0;
+              i = j + 1;
+              break;
+            }
+          }
           if (!parseTag(s, i, n, endTag, &tag)) {
             // Remember how far the tag was scanned, so more input only scans what is new.
             state.tagScanned = endTag ? 2 : 1, state.tagScanState = T_NAME;
