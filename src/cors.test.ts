@@ -194,6 +194,17 @@ describe('applyCors', () => {
     expect(headers.get('vary')).toBe('Origin');
   });
 
+  it('leaves hop-by-hop headers out of the exposed ones', () => {
+    const headers = upstream();
+    headers.set('connection', 'keep-alive');
+    headers.set('keep-alive', 'timeout=5');
+    applyCors(policy(true), 'https://a.test', headers);
+    const exposed = headers.get('access-control-expose-headers')!.split(', ');
+    expect(exposed).toContain('x-request-id');
+    expect(exposed).not.toContain('connection');
+    expect(exposed).not.toContain('keep-alive');
+  });
+
   it('echoes the origin with credentials and adds to an existing Vary', () => {
     const headers = upstream();
     headers.set('vary', 'Accept-Encoding');

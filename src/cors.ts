@@ -1,6 +1,7 @@
 // CORS for a route: which origins may read, preflights answered here (never upstream),
 // and the Access-Control-* headers every response of a CORS route carries.
 import type { CorsConfig } from './config/schema.ts';
+import { HOP_BY_HOP } from './headers.ts';
 import { DEFAULT_PORTS } from './url.ts';
 
 export interface CorsPolicy {
@@ -164,8 +165,11 @@ export function preflight(policy: CorsPolicy, request: Request): PreflightVerdic
   return { ok: true, headers };
 }
 
-/** Browsers never hand these to a page, exposed or not. */
-const NEVER_EXPOSED = new Set(['set-cookie', 'set-cookie2']);
+/**
+ * Browsers never hand Set-Cookie to a page, exposed or not; hop-by-hop headers (Connection,
+ * Keep-Alive, ...) are dropped before the response reaches it, so naming them exposes nothing.
+ */
+const NEVER_EXPOSED = new Set(['set-cookie', 'set-cookie2', ...HOP_BY_HOP]);
 
 /**
  * Replaces whatever Access-Control-* the response had with this route's answer for `origin`,

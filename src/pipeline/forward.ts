@@ -74,6 +74,8 @@ async function fetchWithDeadline(
   } catch {
     if (exchange.bodyError) return exchange.bodyError;
     if (deadline.aborted) return { status: 504, reason: `upstream did not answer within ${route.timeout} ms`, route: route.path };
-    return { status: 502, reason: `upstream ${upstream.origin} could not be reached`, route: route.path };
+    // The runtime says "Network connection lost" for a refused connection and for an answer
+    // that is no HTTP response (a bare 1xx, garbage) alike.
+    return { status: 502, reason: `upstream ${upstream.origin} could not be reached or sent no valid HTTP response`, route: route.path };
   }
 }
