@@ -134,6 +134,9 @@ describe('responses of CORS routes', () => {
     const exposed = String(res.headers['access-control-expose-headers']).split(', ');
     expect(exposed).toContain('x-upstream-token');
     expect(exposed).toContain('content-type');
+    // The origin (Node) sends Connection and Keep-Alive; they never reach the page.
+    expect(exposed).not.toContain('connection');
+    expect(exposed).not.toContain('keep-alive');
   });
 
   it('echoes the origin with credentials and origins ["*"], never "*", with Vary: Origin', async () => {
