@@ -9,6 +9,7 @@ import { guard } from './pipeline/guard.ts';
 import { matchRequest } from './pipeline/match.ts';
 import { respond } from './pipeline/respond.ts';
 import { rewriteResponse } from './pipeline/rewrite.ts';
+import { startTrace } from './pipeline/trace.ts';
 import { serveAsset } from './assets.ts';
 
 // Env comes from `wrangler types`; ROUTES and ${NAME} secrets are read by name at run time.
@@ -18,6 +19,7 @@ const app = new Hono<AppEnv>();
 
 app.all('*', async (c) => {
   const request = c.req.raw;
+  const trace = startTrace();
   const config = loadConfig(c.env ?? {});
   if (!config.ok) {
     return respond(request, undefined, { status: 500, reason: 'routes config is invalid; nothing is proxied until it is fixed' }, config.problems);
@@ -29,7 +31,8 @@ app.all('*', async (c) => {
     return asset ?? respond(request, undefined, match);
   }
   const { route } = match;
-  const exchange: Exchange = { ...match, request, env: c.env, gateway, clientIp: clientIp(request) };
+  trace.route = route;
+  const exchange: Exchange = { ...match, request, env: c.env, gateway, clientIp: clientIp(request), trace };
   const refusal = await guard(exchange);
   if (refusal) return respond(request, route, refusal);
   const upstream = await forward(exchange);

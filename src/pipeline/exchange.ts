@@ -2,6 +2,7 @@
 import type { Gateway, Route, Upstream } from '../config/compile.ts';
 import type { GatewayError } from '../errors.ts';
 import type { Target } from '../url.ts';
+import type { Trace } from './trace.ts';
 
 export interface Exchange {
   request: Request;
@@ -16,6 +17,8 @@ export interface Exchange {
   /** sticky request: joined to the origin's root, not its base path */
   fromOriginRoot?: boolean;
   clientIp: string | null;
+  /** what the request did, for its answer's headers and the log line */
+  trace: Trace;
   /** set by forward: the upstream and exact URL that answered */
   upstream?: Upstream;
   upstreamUrl?: string;

@@ -6,6 +6,7 @@ import { carriesBody, upstreamRequestHeaders } from '../headers.ts';
 import { stripSiteCookie } from '../sticky.ts';
 import { hostPreservingTarget, joinUpstream } from '../url.ts';
 import type { Exchange } from './exchange.ts';
+import type { Attempt } from './trace.ts';
 
 export async function forward(exchange: Exchange): Promise<Response | GatewayError> {
   const { request, route } = exchange;
@@ -69,10 +70,21 @@ async function fetchWithDeadline(
     fetchUrl = target.url;
     if (target.resolveOverride) init.cf = { resolveOverride: target.resolveOverride };
   }
+  const attempt: Attempt = { origin: upstream.origin, outcome: 'response', ms: 0 };
+  exchange.trace.attempts.push(attempt);
+  const sent = Date.now();
   try {
-    return await fetch(fetchUrl, init);
+    const response = await fetch(fetchUrl, init);
+    attempt.status = response.status;
+    attempt.ms = Date.now() - sent;
+    return response;
   } catch {
-    if (exchange.bodyError) return exchange.bodyError;
+    attempt.ms = Date.now() - sent;
+    if (exchange.bodyError) {
+      attempt.outcome = 'aborted';
+      return exchange.bodyError;
+    }
+    attempt.outcome = deadline.aborted ? 'timeout' : 'connect';
     if (deadline.aborted) return { status: 504, reason: `upstream did not answer within ${route.timeout} ms`, route: route.path };
     // The runtime says "Network connection lost" for a refused connection and for an answer
     // that is no HTTP response (a bare 1xx, garbage) alike.
