@@ -16,7 +16,7 @@ export async function forward(exchange: Exchange): Promise<Response | GatewayErr
     {
       clientIp: exchange.clientIp,
       proto: exchange.target.origin.startsWith('https:') ? 'https' : 'http',
-      clientHost: request.headers.get('host') ?? new URL(exchange.target.origin).host,
+      clientHost: exchange.host,
       prefix: route.stripPrefix && route.prefix && !exchange.fromOriginRoot ? route.prefix : null,
       gatewayId: exchange.gateway.id,
     },
@@ -66,7 +66,7 @@ async function fetchWithDeadline(
   };
   let fetchUrl = url;
   if (route.preserveHost) {
-    const target = hostPreservingTarget(url, request.headers.get('host'));
+    const target = hostPreservingTarget(url, exchange.host);
     fetchUrl = target.url;
     if (target.resolveOverride) init.cf = { resolveOverride: target.resolveOverride };
   }
