@@ -50,19 +50,28 @@ export function assetsDirectory(): string | undefined {
 
 // Bare workerd has no static-assets service: a disk service behind a small Worker that does
 // what Workers assets do by default (index.html for folders, `.html` optional, content types).
-// Dotfiles stay hidden (the disk service's default).
+// Dotfiles stay hidden (the disk service's default). A path that names no file it can read
+// answers 404: one with an empty segment (`//x/index.html` is not `/index.html`), and one the
+// disk service refuses (`/%00`).
 const ASSETS_SHIM = `const TYPES = { html: 'text/html; charset=utf-8', css: 'text/css; charset=utf-8', js: 'text/javascript; charset=utf-8',
   mjs: 'text/javascript; charset=utf-8', json: 'application/json', txt: 'text/plain; charset=utf-8', svg: 'image/svg+xml',
   png: 'image/png', jpg: 'image/jpeg', jpeg: 'image/jpeg', gif: 'image/gif', webp: 'image/webp', ico: 'image/x-icon',
   woff2: 'font/woff2', wasm: 'application/wasm' };
 export default {
   async fetch(request, env) {
-    const url = new URL(request.url);
+    let url;
+    try {
+      url = new URL(request.url);
+    } catch {
+      return notFound();
+    }
+    if (url.pathname.includes('//')) return notFound();
     const candidates = url.pathname.endsWith('/') ? [url.pathname + 'index.html'] : [url.pathname, url.pathname + '.html', url.pathname + '/index.html'];
     for (const path of candidates) {
-      const file = await env.DISK.fetch(new URL(path, url.origin));
+      // Joined as a string: new URL(path, base) reads a path starting with // as a host.
+      const file = await env.DISK.fetch('http://disk' + path).catch(() => null);
       // The disk service answers a folder with a JSON listing: only files count.
-      if (file.status !== 200 || file.headers.get('content-type') !== 'application/octet-stream') continue;
+      if (file?.status !== 200 || file.headers.get('content-type') !== 'application/octet-stream') continue;
       // A folder's index, asked for without the slash: relative links need the slash.
       if (path === url.pathname + '/index.html') {
         return new Response(null, { status: 307, headers: { location: url.pathname + '/' + url.search } });
@@ -72,9 +81,10 @@ export default {
       if (!headers['content-length']) delete headers['content-length'];
       return new Response(request.method === 'HEAD' ? null : file.body, { headers });
     }
-    return new Response('Not Found', { status: 404 });
+    return notFound();
   },
 };
+const notFound = () => new Response('Not Found', { status: 404 });
 `;
 
 // Bare workerd has no Rate Limiting binding: a Worker reached over RPC that counts as its

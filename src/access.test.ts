@@ -185,4 +185,28 @@ describe('body size', () => {
     await expect(read).rejects.toThrow(/exceeds 10 bytes/);
     expect(exceeded).toBe(true);
   });
+
+  it('tells a body the client broke off from one the reader cancelled', async () => {
+    let broken = 0;
+    const failing = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(new Uint8Array(3));
+        controller.error(new Error('client went away'));
+      },
+    });
+    const read = new Response(limitBody(failing, 10, () => {}, () => broken++)).arrayBuffer();
+    await expect(read).rejects.toThrow(/client went away/);
+    expect(broken).toBe(1);
+
+    let cancelled: unknown;
+    const endless = new ReadableStream<Uint8Array>({
+      pull: (controller) => controller.enqueue(new Uint8Array(1)),
+      cancel: (reason) => void (cancelled = reason),
+    });
+    const reader = limitBody(endless, 100, () => {}, () => broken++).getReader();
+    await reader.read();
+    await reader.cancel('upstream gone');
+    expect(cancelled).toBe('upstream gone');
+    expect(broken).toBe(1);
+  });
 });

@@ -174,21 +174,43 @@ export function checkContentLength(limit: number, contentLength: string | null):
 /**
  * Passes a body through, erroring the stream once more than `limit` bytes have gone by, so an
  * upload without Content-Length is cut off as it streams instead of being buffered and counted.
+ * `onBroken` runs when the client's body itself errors (cut off, malformed chunked encoding),
+ * before the stream errors; a consumer that cancels (the upstream went away) is no such error.
  */
-export function limitBody(body: ReadableStream<Uint8Array>, limit: number, onExceeded: () => void): ReadableStream<Uint8Array> {
+export function limitBody(
+  body: ReadableStream<Uint8Array>,
+  limit: number,
+  onExceeded: () => void,
+  onBroken: () => void = () => {},
+): ReadableStream<Uint8Array> {
+  // Read by hand rather than piped through a TransformStream, where a source error and a
+  // consumer's cancel reach the transformer alike.
+  const reader = body.getReader();
   let seen = 0;
-  return body.pipeThrough(
-    new TransformStream<Uint8Array, Uint8Array>({
-      transform(chunk, controller) {
-        seen += chunk.byteLength;
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        let chunk: ReadableStreamReadResult<Uint8Array>;
+        try {
+          chunk = await reader.read();
+        } catch (error) {
+          onBroken();
+          controller.error(error);
+          return;
+        }
+        if (chunk.done) return controller.close();
+        seen += chunk.value.byteLength;
         if (seen > limit) {
           onExceeded();
           controller.error(new Error(`request body exceeds ${limit} bytes`));
+          reader.cancel().catch(() => {});
           return;
         }
-        controller.enqueue(chunk);
+        controller.enqueue(chunk.value);
       },
-    }),
+      cancel: (reason) => reader.cancel(reason),
+    },
+    { highWaterMark: 0 },
   );
 }
 

@@ -11,7 +11,13 @@ interface AssetsBinding {
 export async function serveAsset(request: Request, env: Record<string, unknown>): Promise<Response | null> {
   const assets = env.ASSETS as AssetsBinding | undefined;
   if (!assets || (request.method !== 'GET' && request.method !== 'HEAD')) return null;
-  const response = await assets.fetch(request);
+  let response: Response;
+  try {
+    response = await assets.fetch(request);
+  } catch {
+    // A path the assets service cannot look up names no file: the gateway's 404, not a failure.
+    return null;
+  }
   if (response.status === 404) return null;
   // A local page is not a mirrored site's: later root-relative requests are its own.
   const cookie = siteCookieFor(request, undefined, response.status, mimeOf(response.headers.get('content-type')));

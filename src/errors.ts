@@ -36,6 +36,14 @@ export function unrebuildable(upstream: Response, routePath: string): GatewayErr
   return { status: 502, reason: `upstream answered with status ${upstream.status}, which the gateway cannot relay with this route's changes (Workers build responses with 200-599 only)`, route: routePath };
 }
 
+/**
+ * The client's request body errored while it was being forwarded (cut off, malformed chunked
+ * encoding): the upstream request is abandoned, and the answer says whose fault it was.
+ */
+export function brokenRequestBody(route: string): GatewayError {
+  return { status: 502, reason: "the client's request body was cut off or malformed, so the upstream request was abandoned", route };
+}
+
 const escapeHtml = (text: string) =>
   text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 

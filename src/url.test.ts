@@ -8,6 +8,23 @@ describe('splitTarget', () => {
     expect(splitTarget('https://h')).toEqual({ origin: 'https://h', path: '/', query: '' });
     expect(splitTarget('https://h?x=1')).toEqual({ origin: 'https://h', path: '/', query: '?x=1' });
   });
+
+  it('takes the path only from the target when the runtime put the raw Host in the URL', () => {
+    // bare workerd: request.url is "http://" + Host + target, whatever the Host holds.
+    expect(splitTarget('http://x/api/public/x', 'x/api')).toEqual({ origin: 'http://x/api', path: '/public/x', query: '' });
+    expect(splitTarget('http://x/api?/public/x', 'x/api?')).toEqual({ origin: 'http://x/api?', path: '/public/x', query: '' });
+    expect(splitTarget('http://x#y/a?b', 'x#y')).toEqual({ origin: 'http://x#y', path: '/a', query: '?b' });
+    expect(splitTarget('http://good.example, evil.example/h/x', 'good.example, evil.example').path).toBe('/h/x');
+    expect(splitTarget('http://a b/nothing', 'a b').path).toBe('/nothing');
+    expect(splitTarget('http://h:8787//;', 'h:8787')).toEqual({ origin: 'http://h:8787', path: '//;', query: '' });
+    expect(splitTarget('http://h', 'h')).toEqual({ origin: 'http://h', path: '/', query: '' });
+  });
+
+  it('finds the authority itself when the URL does not start with the Host (the runtime parsed it)', () => {
+    expect(splitTarget('https://example.com/a?b', 'Example.com')).toEqual({ origin: 'https://example.com', path: '/a', query: '?b' });
+    expect(splitTarget('https://example.com/a', 'example.co')).toEqual({ origin: 'https://example.com', path: '/a', query: '' });
+    expect(splitTarget('http://h/a', null)).toEqual({ origin: 'http://h', path: '/a', query: '' });
+  });
 });
 
 describe('checkPath', () => {

@@ -14,19 +14,32 @@ export interface Target {
   query: string;
 }
 
-export function splitTarget(url: string): Target {
+/**
+ * Splits the request URL. `host` is the Host header the runtime may have built the URL from
+ * (bare workerd writes `"http://" + Host + target`): when the URL starts with it, it ends the
+ * authority, so whatever the Host holds (`x/api`, `x?`) cannot move the path.
+ */
+export function splitTarget(url: string, host?: string | null): Target {
   const afterScheme = url.indexOf('://') + 3;
-  let pathStart = url.indexOf('/', afterScheme);
-  const queryStart = url.indexOf('?', afterScheme);
-  const hashStart = url.indexOf('#', afterScheme);
+  const known = host ? afterScheme + host.length : -1;
+  const pathStart = host && url.startsWith(host, afterScheme) && (known === url.length || endsAuthority(url.charCodeAt(known))) ? known : authorityEnd(url, afterScheme);
+  const hashStart = url.indexOf('#', pathStart);
   const end = hashStart === -1 ? url.length : hashStart;
-  if (pathStart === -1 || (queryStart !== -1 && queryStart < pathStart)) pathStart = queryStart === -1 ? end : queryStart;
+  const queryStart = url.indexOf('?', pathStart);
   const pathEnd = queryStart === -1 || queryStart > end ? end : queryStart;
   return {
     origin: url.slice(0, pathStart),
     path: url.slice(pathStart, pathEnd) || '/',
-    query: pathEnd < end ? url.slice(pathEnd, end) : '',
+    query: url.slice(pathEnd, end),
   };
+}
+
+/** `/`, `?` or `#`: RFC 3986 §3.2, the characters that end an authority. */
+const endsAuthority = (code: number) => code === 47 || code === 63 || code === 35;
+
+function authorityEnd(url: string, from: number): number {
+  for (let i = from; i < url.length; i++) if (endsAuthority(url.charCodeAt(i))) return i;
+  return url.length;
 }
 
 export type PathVerdict = { ok: true; path: string } | { ok: false; reason: string };

@@ -9,6 +9,8 @@ export interface Exchange {
   env: Record<string, unknown>;
   gateway: Gateway;
   target: Target;
+  /** the client's host, checked by match: the only one X-Forwarded-Host and preserveHost may carry */
+  host: string;
   /** normalized path the route was chosen on */
   path: string;
   route: Route;

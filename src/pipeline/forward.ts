@@ -16,7 +16,7 @@ export async function forward(exchange: Exchange): Promise<Response | GatewayErr
     {
       clientIp: exchange.clientIp,
       proto: exchange.target.origin.startsWith('https:') ? 'https' : 'http',
-      clientHost: request.headers.get('host') ?? new URL(exchange.target.origin).host,
+      clientHost: exchange.host,
       prefix: route.stripPrefix && route.prefix && !exchange.fromOriginRoot ? route.prefix : null,
       gatewayId: exchange.gateway.id,
     },
@@ -66,7 +66,7 @@ async function fetchWithDeadline(
   };
   let fetchUrl = url;
   if (route.preserveHost) {
-    const target = hostPreservingTarget(url, request.headers.get('host'));
+    const target = hostPreservingTarget(url, exchange.host);
     fetchUrl = target.url;
     if (target.resolveOverride) init.cf = { resolveOverride: target.resolveOverride };
   }
@@ -87,7 +87,9 @@ async function fetchWithDeadline(
     attempt.outcome = deadline.aborted ? 'timeout' : 'connect';
     if (deadline.aborted) return { status: 504, reason: `upstream did not answer within ${route.timeout} ms`, route: route.path };
     // The runtime says "Network connection lost" for a refused connection and for an answer
-    // that is no HTTP response (a bare 1xx, garbage) alike.
-    return { status: 502, reason: `upstream ${upstream.origin} could not be reached or sent no valid HTTP response`, route: route.path };
+    // that is no HTTP response (a bare 1xx, garbage) alike, and for a request body the client
+    // broke off or malformed, which only a body the gateway reads itself (guard) tells apart.
+    const orBody = hasBody ? ", or the client's request body was cut off or malformed" : '';
+    return { status: 502, reason: `upstream ${upstream.origin} could not be reached or sent no valid HTTP response${orBody}`, route: route.path };
   }
 }

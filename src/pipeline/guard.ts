@@ -2,7 +2,7 @@
 // and requests the route's access rules or rate limit refuse.
 import { authChallenge, checkContentLength, checkCredential, checkIp, limitBody, tooLarge, type AccessPolicy } from '../access.ts';
 import { isPreflight, preflight, type CorsPolicy } from '../cors.ts';
-import { errorResponse, type GatewayError } from '../errors.ts';
+import { brokenRequestBody, errorResponse, type GatewayError } from '../errors.ts';
 import { carriesBody, isLoop } from '../headers.ts';
 import { checkRateLimit } from '../ratelimit.ts';
 import type { Exchange } from './exchange.ts';
@@ -57,13 +57,20 @@ async function checkAccess(exchange: Exchange, access: AccessPolicy): Promise<Ga
     if (!checkContentLength(limit, length)) return tooLarge(limit, route.path);
     // The runtime holds a body with Content-Length to that length; one without is counted as it streams.
     if (length === null) {
-      // An errored body stream can reach the origin as a clean, truncated end: abort the upstream
-      // fetch (forward follows this signal) before erroring, so the origin sees a dropped upload.
+      // An errored body stream (over the limit, or the client's own upload broken off) can reach
+      // the origin as a clean, truncated end: abort the upstream fetch (forward follows this
+      // signal) before erroring, so the origin sees a dropped upload.
       const cutoff = new AbortController();
-      const body = limitBody(request.body, limit, () => {
-        exchange.bodyError = tooLarge(limit, route.path);
+      const abandon = (error: GatewayError) => {
+        exchange.bodyError = error;
         cutoff.abort();
-      });
+      };
+      const body = limitBody(
+        request.body,
+        limit,
+        () => abandon(tooLarge(limit, route.path)),
+        () => abandon(brokenRequestBody(route.path)),
+      );
       exchange.request = new Request(request.url, { method: request.method, headers: request.headers, body, redirect: 'manual' });
       exchange.abort = cutoff.signal;
     }

@@ -1,11 +1,15 @@
-// Match stage: refuse unsafe paths, then pick the route by host and longest prefix.
+// Match stage: refuse a Host that is no host and unsafe paths, then pick the route by host
+// and longest prefix.
 import type { Gateway, Route } from '../config/compile.ts';
 import type { GatewayError } from '../errors.ts';
+import { checkHost } from '../host.ts';
 import { stickyRoute } from '../sticky.ts';
 import { checkPath, findRoute, restOfPath, splitTarget, type Target } from '../url.ts';
 
 export interface Match {
   target: Target;
+  /** the client's host (Host header, or the URL's without one), checked */
+  host: string;
   path: string;
   route: Route;
   rest: string;
@@ -14,17 +18,21 @@ export interface Match {
 }
 
 export function matchRequest(request: Request, gateway: Gateway): Match | GatewayError {
-  const target = splitTarget(request.url);
+  const header = request.headers.get('host');
+  const target = splitTarget(request.url, header);
+  // Without a Host header (HTTP/1.0), the runtime's URL names the host.
+  const host = header ?? target.origin.slice(target.origin.indexOf('://') + 3);
+  const hostProblem = checkHost(host);
+  if (hostProblem) return { status: 400, reason: hostProblem };
   const verdict = checkPath(target.path);
   if (!verdict.ok) return { status: 400, reason: verdict.reason };
-  const host = request.headers.get('host') ?? new URL(target.origin).host;
   const route = findRoute(gateway, host, verdict.path);
   if (!route || route.prefix === '') {
     // Root-relative: relative to the origin that served the referring page (its root, not its base path).
     const sticky = stickyRoute(request, gateway, host);
-    if (sticky) return { target, path: verdict.path, route: sticky, rest: verdict.path, fromOriginRoot: true };
+    if (sticky) return { target, host, path: verdict.path, route: sticky, rest: verdict.path, fromOriginRoot: true };
   }
   if (!route) return { status: 404, reason: `no route matches ${verdict.path}` };
-  return { target, path: verdict.path, route, rest: restOfPath(route, verdict.path) };
+  return { target, host, path: verdict.path, route, rest: restOfPath(route, verdict.path) };
 }
 
