@@ -107,3 +107,33 @@ describe('a URL on a sticky route\'s origin outside every base path', () => {
     expect((await request(fixed.url, '/docs/old')).headers.location).toBe(`${manual.url}/login?back=1`);
   });
 });
+
+describe('isolation between the routes of one gateway origin', () => {
+  it('drops Clear-Site-Data, which would clear every route\'s cookies, storage and cache', async () => {
+    const res = await request(gateway.url, '/docs/logout');
+    expect(res.status).toBe(200);
+    expect(res.json()).toEqual({ ok: true });
+    expect(manual.seen.at(-1)!.url).toBe('/en/logout');
+    expect(res.headers['clear-site-data']).toBeUndefined();
+  });
+
+  it('drops a Service-Worker-Allowed wider than the route, and maps one within it', async () => {
+    const wide = await request(gateway.url, '/docs/sw.js?allowed=/');
+    expect(wide.status).toBe(200);
+    expect(wide.headers['service-worker-allowed']).toBeUndefined();
+    const sibling = await request(gateway.url, `/docs/sw.js?allowed=${encodeURIComponent('/fr/')}`);
+    expect(sibling.headers['service-worker-allowed']).toBeUndefined();
+    const inside = await request(gateway.url, `/docs/sw.js?allowed=${encodeURIComponent('/en/app/')}`);
+    expect(inside.headers['service-worker-allowed']).toBe('/docs/app/');
+  });
+
+  it('confines a service worker script the sticky site serves outside the route to the route', async () => {
+    const headers = { referer: `${gateway.url}/docs/index.html`, 'service-worker': 'script' };
+    const res = await request(gateway.url, '/sw.js', { headers });
+    expect(res.status).toBe(200);
+    expect(manual.seen.at(-1)!.url).toBe('/sw.js');
+    expect(res.headers['service-worker-allowed']).toBe('/docs/');
+    const wide = await request(gateway.url, '/sw.js?allowed=/', { headers });
+    expect(wide.headers['service-worker-allowed']).toBe('/docs/');
+  });
+});
