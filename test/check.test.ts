@@ -68,6 +68,17 @@ describe('npm run check', () => {
     ]);
   });
 
+  it('prints shape errors and unbound ${NAME} warnings of one file together', () => {
+    const broken = { routes: [{ path: '/a', origin: 'https://a.example.com' }, { path: '/b', origin: 'b.example.com' }, withToken.routes[1], withToken.routes[0]] };
+    const { status, lines } = check(project({ 'routes.json': broken }));
+    expect(status).toBe(1);
+    expect(lines).toEqual([
+      'routes.json: 1 error, 1 warning',
+      '  routes[1].origin: must be an absolute http(s) URL with no query or fragment',
+      TOKEN_WARNING.replace('routes[0]', 'routes[3]'),
+    ]);
+  });
+
   it('reports invalid JSON with its line', () => {
     const { status, lines } = check(project({ 'routes.json': '{\n  "routes": [\n    { "path": "/a" "origin": "https://a.example.com" }\n  ]\n}\n' }));
     expect(status).toBe(1);
