@@ -2,10 +2,12 @@
 // prints exactly the problems a deployed gateway would answer 500 with. Checks routes.json
 // (or the files given), a ROUTES set in wrangler.toml vars or .dev.vars, and a ROUTES in
 // the environment. `${NAME}` the repo does not define are only warnings: secrets live in
-// Cloudflare. Exit status 1 when anything has an error.
+// Cloudflare; so are valid configs that are likely unsafe or broken once deployed
+// (src/config/warnings.ts). Exit status 1 when anything has an error.
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { compileConfig } from '../src/config/compile.ts';
+import { safetyWarnings } from '../src/config/warnings.ts';
 import { readDevVars, readWranglerBindings } from './local-config.ts';
 
 interface Source {
@@ -55,7 +57,7 @@ for (const source of sources) {
   const result = compileConfig(source.config, bindings, { unboundBindings: 'warning' });
   reports.push(
     result.ok
-      ? { label: source.label, errors: [], warnings: result.warnings, routes: result.gateway.routes.length }
+      ? { label: source.label, errors: [], warnings: [...result.warnings, ...safetyWarnings(result.gateway)], routes: result.gateway.routes.length }
       : { label: source.label, errors: result.problems, warnings: result.warnings },
   );
 }

@@ -7,6 +7,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { originBindingName } from '../src/preserve-host.ts';
 
 export const ROOT = resolve(fileURLToPath(import.meta.url), '../..');
 const BIN = join(ROOT, 'node_modules/.bin');
@@ -157,10 +158,22 @@ function writeConfig(dir: string, options: WorkerdOptions, wasmPaths: string[]):
       bindings = [ (name = "LIMIT", json = "${Number(limit)}"), (name = "PERIOD", json = "${Number(period ?? 60)}") ],
     )),`;
   }
+  // preserveHost: one service per such origin that connects to its address whatever host the
+  // URL names, so the gateway can send the client's Host there (src/preserve-host.ts).
+  let originServices = '';
+  for (const [i, origin] of preserveHostOrigins(options.bindings?.ROUTES ?? readFileSync(join(ROOT, 'routes.json'), 'utf8')).entries()) {
+    const url = new URL(origin);
+    const https = url.protocol === 'https:';
+    const address = JSON.stringify(`${url.hostname}:${url.port || (https ? 443 : 80)}`);
+    const protocol = https ? `https = (certificateHost = ${JSON.stringify(url.hostname.replace(/^\[|\]$/g, ''))}, tlsOptions = (trustBrowserCas = true))` : 'http = ()';
+    bindings.push(`(name = ${JSON.stringify(originBindingName(origin))}, service = "origin-${i}")`);
+    originServices += `
+    (name = "origin-${i}", external = (address = ${address}, ${protocol})),`;
+  }
   const config = `using Workerd = import "/workerd/workerd.capnp";
 const config :Workerd.Config = (
   services = [
-    (name = "gateway", worker = .gateway),${assetServices}${rateLimitServices}
+    (name = "gateway", worker = .gateway),${assetServices}${rateLimitServices}${originServices}
     # Origins on loopback and private networks are refused unless allowed here.
     (name = "internet", network = (allow = ["public", "private", "local"], tlsOptions = (trustBrowserCas = true))),
   ],
@@ -177,6 +190,28 @@ ${assetWorker}`;
   const path = join(dir, 'config.capnp');
   writeFileSync(path, config);
   return path;
+}
+
+/** The origins (`scheme://host[:port]`) of the routes with preserveHost, from ROUTES as given (JSON text or object). */
+export function preserveHostOrigins(routes: unknown): string[] {
+  let config = routes;
+  try {
+    if (typeof routes === 'string') config = JSON.parse(routes);
+  } catch {
+    return [];
+  }
+  const entries = (config as { routes?: unknown } | null)?.routes;
+  if (!Array.isArray(entries)) return [];
+  const origins = new Set<string>();
+  for (const entry of entries as { preserveHost?: unknown; origin?: unknown; origins?: unknown }[]) {
+    if (entry?.preserveHost !== true) continue;
+    const listed = Array.isArray(entry.origins) ? entry.origins : [entry.origin];
+    for (const item of listed) {
+      const text = typeof item === 'string' ? item : (item as { url?: unknown } | null)?.url;
+      if (typeof text === 'string' && /^https?:\/\//i.test(text) && URL.canParse(text)) origins.add(new URL(text).origin);
+    }
+  }
+  return [...origins];
 }
 
 /** Deletes a config's folder (workerd reads it only at start-up). */

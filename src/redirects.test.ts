@@ -75,3 +75,24 @@ describe('rewriteReportTo', () => {
       expect(rewriteReportTo(value, from, routes)).toBe(value);
   });
 });
+
+describe('a URL on a sticky route\'s origin outside every base path', () => {
+  const sticky = gatewayOf([{ path: '/docs', origin: 'https://o.example.com/en' }]).routes;
+  const fixed = gatewayOf([{ path: '/docs', origin: 'https://o.example.com/en', sticky: false }]).routes;
+  const page = 'https://o.example.com/en/index.html';
+
+  it('keeps its path, as its root-relative spelling does, in every URL-bearing header', () => {
+    expect(rewriteLocation('https://o.example.com/login?next=1', page, sticky)).toBe('/login?next=1');
+    expect(rewriteLocation('//o.example.com/login', page, sticky)).toBe('/login');
+    expect(rewriteRefresh('0; url=https://o.example.com/style/', page, sticky)).toBe('0; url=/style/');
+    expect(rewriteLink('<https://o.example.com/style/s.css>; rel=preload; as=style', page, sticky)).toBe('</style/s.css>; rel=preload; as=style');
+    expect(rewriteReportingEndpoints('csp="https://o.example.com/csp"', page, sticky)).toBe('csp="/csp"');
+    expect(rewriteReportTo('{"group":"g","endpoints":[{"url":"https://o.example.com/r"}]}', page, sticky)).toBe('{"group":"g","endpoints":[{"url":"/r"}]}');
+    expect(rewriteLocation('https://o.example.com/en/x', page, sticky)).toBe('/docs/x');
+  });
+
+  it('stays as sent when the route is not sticky', () => {
+    expect(rewriteLocation('https://o.example.com/login', page, fixed)).toBe('https://o.example.com/login');
+    expect(rewriteLink('<https://o.example.com/style/s.css>; rel=preload', page, fixed)).toBe('<https://o.example.com/style/s.css>; rel=preload');
+  });
+});

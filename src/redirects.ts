@@ -1,5 +1,6 @@
 // Pure rewriting of URL-bearing response headers back to gateway paths. Relative values
-// are resolved against the upstream URL that sent them; URLs no route serves stay as sent.
+// are resolved against the upstream URL that sent them, and mapped as links are
+// (gatewayPathFor); URLs it maps to nothing stay as sent.
 import type { Route } from './config/compile.ts';
 import { replaceRefreshUrl } from './rewrite/links.ts';
 import { gatewayPathFor } from './url.ts';

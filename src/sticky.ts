@@ -4,11 +4,11 @@
 // cookie the gateway sets when it serves that route's HTML. The cookie stays between
 // browser and gateway.
 import type { Gateway, Route } from './config/compile.ts';
-import { findRoute, hostMatches } from './url.ts';
+import { findRoute, hostMatches, servesOutside } from './url.ts';
 
 export const SITE_COOKIE = 'switchyard-site';
 
-const eligible = (route: Route) => route.sticky && route.prefix !== '';
+const eligible = servesOutside;
 
 /** The route an escaped root-relative request belongs to, if any. */
 export function stickyRoute(request: Request, gateway: Gateway, host: string): Route | undefined {

@@ -120,10 +120,10 @@ describe('hostPreservingTarget', () => {
 
 describe('gatewayPathFor', () => {
   const { routes } = gatewayOf([
-    { path: '/api', origin: 'https://api.example.com/v1' },
-    { path: '/api2', origin: 'https://api.example.com/v1/two' },
-    { path: '/same', origin: 'https://api.example.com/v1' },
-    { path: '/site', origin: 'http://site.example:8080', stripPrefix: false },
+    { path: '/api', origin: 'https://api.example.com/v1', sticky: false },
+    { path: '/api2', origin: 'https://api.example.com/v1/two', sticky: false },
+    { path: '/same', origin: 'https://api.example.com/v1', sticky: false },
+    { path: '/site', origin: 'http://site.example:8080', stripPrefix: false, sticky: false },
   ]);
   const map = (url: string) => gatewayPathFor(new URL(url), routes);
   it('maps to the route with the longest origin + base prefix', () => {
@@ -140,5 +140,26 @@ describe('gatewayPathFor', () => {
   it('maps stripPrefix:false routes only under their path', () => {
     expect(map('http://site.example:8080/site/page')).toBe('/site/page');
     expect(map('http://site.example:8080/elsewhere')).toBeNull();
+  });
+  it('keeps the path of a URL no route serves at the origin of a sticky route (sticky serves it there)', () => {
+    const sticky = gatewayOf([
+      { path: '/docs', origin: 'http://o.example/en' },
+      { path: '/raw', origin: 'http://raw.example/base', stripPrefix: false },
+      { path: '/', origin: 'http://catch.example/base' },
+      { path: '/half', origin: 'http://half.example/a', sticky: false },
+      { path: '/half2', origin: 'http://half.example/b' },
+    ]).routes;
+    const mapSticky = (url: string) => gatewayPathFor(new URL(url), sticky);
+    expect(mapSticky('http://o.example/en/index.html')).toBe('/docs/index.html');
+    expect(mapSticky('http://o.example/style/s.css?v=1#x')).toBe('/style/s.css?v=1#x');
+    expect(mapSticky('http://o.example/english')).toBe('/english');
+    expect(mapSticky('http://o.example')).toBe('/');
+    expect(mapSticky('http://raw.example/base/other')).toBe('/base/other');
+    expect(mapSticky('http://raw.example/base/raw/x')).toBe('/raw/x');
+    // The catch-all serves everything under its base path: nothing is outside a route there.
+    expect(mapSticky('http://catch.example/other')).toBeNull();
+    // One sticky route at the origin is enough.
+    expect(mapSticky('http://half.example/c')).toBe('/c');
+    expect(mapSticky('https://o.example/style/s.css')).toBeNull();
   });
 });

@@ -146,21 +146,30 @@ export function restOfPath(route: Route, path: string): string {
   return route.stripPrefix ? path.slice(route.prefix.length) : path;
 }
 
+/** A route that serves root-relative requests its pages make outside every route (sticky.ts). */
+export const servesOutside = (route: Route): boolean => route.sticky && route.prefix !== '';
+
 /**
  * Maps an absolute URL at some configured origin back to the gateway path that serves
  * it: the route whose origin + base path is the longest prefix of the URL (segment
- * boundary), first in file order on a tie. Null for URLs no route serves.
+ * boundary), first in file order on a tie. A URL at the origin of a sticky route that no
+ * route serves (outside every base path) keeps its path: the gateway serves that
+ * root-relative path from the page's sticky route, so an absolute link and its
+ * root-relative spelling behave alike. Null for URLs no route serves.
  */
 export function gatewayPathFor(url: Pick<URL, 'origin' | 'pathname' | 'search' | 'hash'>, routes: readonly Route[]): string | null {
   let best: { route: Route; base: string } | undefined;
+  let sticky = false;
   for (const route of routes) {
     for (const upstream of route.upstreams) {
-      if (upstream.origin !== url.origin || !prefixMatches(upstream.base, url.pathname)) continue;
+      if (upstream.origin !== url.origin) continue;
+      sticky ||= servesOutside(route);
+      if (!prefixMatches(upstream.base, url.pathname)) continue;
       if (!route.stripPrefix && !prefixMatches(route.prefix, url.pathname.slice(upstream.base.length) || '/')) continue;
       if (!best || upstream.base.length > best.base.length) best = { route, base: upstream.base };
     }
   }
-  if (!best) return null;
+  if (!best) return sticky ? (url.pathname || '/') + url.search + url.hash : null;
   const rest = url.pathname.slice(best.base.length);
   const path = best.route.stripPrefix ? best.route.prefix + rest : rest;
   return (path || '/') + url.search + url.hash;

@@ -68,6 +68,17 @@ describe('npm run check', () => {
     ]);
   });
 
+  it('prints shape errors and unbound ${NAME} warnings of one file together', () => {
+    const broken = { routes: [{ path: '/a', origin: 'https://a.example.com' }, { path: '/b', origin: 'b.example.com' }, withToken.routes[1], withToken.routes[0]] };
+    const { status, lines } = check(project({ 'routes.json': broken }));
+    expect(status).toBe(1);
+    expect(lines).toEqual([
+      'routes.json: 1 error, 1 warning',
+      '  routes[1].origin: must be an absolute http(s) URL with no query or fragment',
+      TOKEN_WARNING.replace('routes[0]', 'routes[3]'),
+    ]);
+  });
+
   it('reports invalid JSON with its line', () => {
     const { status, lines } = check(project({ 'routes.json': '{\n  "routes": [\n    { "path": "/a" "origin": "https://a.example.com" }\n  ]\n}\n' }));
     expect(status).toBe(1);
@@ -78,6 +89,30 @@ describe('npm run check', () => {
     const { status, lines } = check(project({ 'routes.json': withToken }));
     expect(status).toBe(0);
     expect(lines).toEqual(['routes.json: OK (2 routes), 1 warning', TOKEN_WARNING]);
+  });
+
+  it('warns, and passes, about configs that are valid but unsafe or broken once deployed', () => {
+    const risky = {
+      routes: [
+        { path: '/maps', origin: 'https://maps.example.com', cors: true, headers: { request: { set: { 'X-Api-Key': '${MAPS_KEY}' } } } },
+        { path: '/nas', origin: 'http://192.168.1.20:5000' },
+        { path: '/docs', origin: 'https://docs.example.com/en' },
+        { path: '/app', origin: 'https://app.example.com', cors: { origins: ['https://*'], credentials: true } },
+      ],
+    };
+    const { status, lines } = check(project({ 'routes.json': risky, '.dev.vars': 'MAPS_KEY=k\n' }));
+    expect(status).toBe(0);
+    expect(lines[0]).toBe('routes.json: OK (4 routes), 4 warnings');
+    expect(lines.slice(1).map((line) => line.slice(0, line.indexOf(': warning: ')))).toEqual([
+      '  routes[0].cors',
+      '  routes[1].origin',
+      '  routes[2].sticky',
+      '  routes[3].cors.origins[0]',
+    ]);
+    expect(lines[1]).toMatch(/any website can .* list the sites that may in cors\.origins, or add access\.auth or a rateLimit$/);
+    expect(lines[2]).toMatch(/Cloudflare's network cannot reach: this route works only under npm run serve or npm run dev/);
+    expect(lines[3]).toMatch(/set "sticky": false .* or "sticky": true to keep it so$/);
+    expect(lines[4]).toMatch(/sites anyone can register match it.*such as https:\/\/\*\.example\.com$/);
   });
 
   it('knows names from wrangler.toml [vars] and [env.NAME.vars]', () => {

@@ -122,6 +122,22 @@ describe('an unbound ${NAME}', () => {
   });
 });
 
+describe('a config with shape errors and an unbound ${NAME}', () => {
+  it('gets 500 listing both, in one pass', async () => {
+    const gateway = await gatewayWith({
+      routes: [{ path: '/a', origin: origin.url }, { path: '/b', origin: 'origin.example' }, { path: '/c', origin: origin.url, timeout: -1 }, authorized(origin.url)],
+    });
+    const res = await request(gateway.url, '/a/x');
+    expect(res.status).toBe(500);
+    expect(res.json().error.problems).toEqual([
+      'routes[1].origin: must be an absolute http(s) URL with no query or fragment',
+      'routes[2].timeout: must be at least 1 ms',
+      'routes[3].headers.request.set.Authorization: ${API_TOKEN} has no binding named API_TOKEN (add a var or `wrangler secret put API_TOKEN`)',
+    ]);
+    expect(origin.seen).toEqual([]);
+  });
+});
+
 // workerd gets a string ROUTES as a text binding and an object as a JSON binding.
 describe.each([
   ['a JSON string', (routes: unknown) => JSON.stringify(routes)],

@@ -258,11 +258,11 @@ describe('origins', () => {
 });
 
 describe('preserveHost', () => {
-  it('keeps the forwarded host and asks for the client host (resolveOverride; loopback here)', async () => {
+  it('keeps the forwarded host and asks with the client host (test/preserve-host.test.ts has more)', async () => {
     const res = await request(gateway.url, '/keephost/x', { headers: { host: `127.0.0.1:${gateway.port}` } });
     expect(res.status).toBe(200);
     const seen = res.json().headers;
     expect(seen['x-forwarded-host']).toBe(`127.0.0.1:${gateway.port}`);
-    expect(seen.host).toBe(`127.0.0.1:${api.port}`);
+    expect(seen.host).toBe(`127.0.0.1:${gateway.port}`);
   });
 });

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, startWorkerd, WORKERD_BUNDLE, type RunningWorkerd } from '../scripts/workerd.ts';
-import { EDGE_CASES, generatePage, mutatePage, PAGE_URL, random, ROUTES } from './support/html-pages.ts';
+import { BASE_PAGE_URL, EDGE_CASES, generatePage, mutatePage, PAGE_URL, random, ROUTES } from './support/html-pages.ts';
 import type { RewriteCase, RewriteResult } from './support/rewrite-worker.ts';
 
 let worker: RunningWorkerd;
@@ -31,10 +31,10 @@ function chunkings(seed: number): number[][] {
   return [[1 << 30], Array.from({ length: 16 }, () => 1 + Math.floor(next() * 40)), Array.from({ length: 16 }, () => 1 + Math.floor(next() * 2000))];
 }
 
-async function rewriteBoth(pages: string[], contentType?: string): Promise<RewriteResult[]> {
+async function rewriteBoth(pages: string[], contentType?: string, url = PAGE_URL): Promise<RewriteResult[]> {
   const results: RewriteResult[] = [];
   for (let start = 0; start < pages.length; start += 25) {
-    const cases: RewriteCase[] = pages.slice(start, start + 25).map((html, k) => ({ html, routes: ROUTES, url: PAGE_URL, contentType, chunkings: chunkings(start + k) }));
+    const cases: RewriteCase[] = pages.slice(start, start + 25).map((html, k) => ({ html, routes: ROUTES, url, contentType, chunkings: chunkings(start + k) }));
     const res = await fetch(worker.url, { method: 'POST', body: JSON.stringify(cases) });
     expect(res.status).toBe(200);
     results.push(...((await res.json()) as RewriteResult[]));
@@ -75,6 +75,19 @@ describe('fast link rewriter = HTMLRewriter rewriter', () => {
     expectSameOutput(pages, results);
     // The comparison means something only if the reference rewrote nearly every page.
     expect(results.filter((r, k) => r.reference !== pages[k]).length).toBeGreaterThan(140);
+  });
+
+  it('on 100 generated pages of a sticky route with a base path (URLs outside it keep their path)', async () => {
+    const pages = Array.from({ length: 100 }, (_, seed) => generatePage(20_000 + seed, 40));
+    pages.push(
+      '<link rel=stylesheet href="http://c.test/style/s.css"><link rel=stylesheet href="/style/s.css"><img src="http://n.test/other"><a href="/base/in">in</a>' +
+        '<a href="https://b.test/other">b</a>',
+    );
+    const results = await rewriteBoth(pages, undefined, BASE_PAGE_URL);
+    expectSameOutput(pages, results);
+    expect(results.at(-1)!.reference).toBe(
+      '<link rel=stylesheet href="/style/s.css"><link rel=stylesheet href="/style/s.css"><img src="http://n.test/other"><a href="/c/in">in</a><a href="/other">b</a>',
+    );
   });
 
   it('on 300 malformed pages (generated, then broken in random places)', async () => {

@@ -80,6 +80,36 @@ describe('validation messages name the JSON path', () => {
     ]);
   });
 
+  it('lists binding problems beside shape problems, in the same pass', () => {
+    const config = {
+      routes: [
+        { path: '/a', origin: ORIGIN },
+        { path: '/b', origin: 'ftp://b', headers: { response: { set: { 'X-Tenant': '${TENANT}' } } }, rateLimit: { binding: 'B_LIMITER', period: 5 } },
+        { path: '/c', origin: ORIGIN, substitutions: [{ match: '(', replace: '' }] },
+        { path: '/d', origin: ORIGIN, headers: { request: { set: { Authorization: 'Bearer ${API_TOKEN}' } } } },
+        { path: '/e', origin: ORIGIN, timeout: 'x', access: { auth: { type: 'bearer', credential: '${GATE}' } } },
+      ],
+    };
+    expect(problems(config)).toEqual([
+      'routes[1].origin: must be an absolute http(s) URL with no query or fragment',
+      'routes[1].rateLimit.period: must be 10 or 60 (the binding\'s period)',
+      'routes[4].timeout: must be a number, got a string',
+      'routes[1].headers.response.set.X-Tenant: ${TENANT} has no binding named TENANT (add a var or `wrangler secret put TENANT`)',
+      'routes[2].substitutions[0].match: not a valid regular expression (Unterminated group)',
+      'routes[3].headers.request.set.Authorization: ${API_TOKEN} has no binding named API_TOKEN (add a var or `wrangler secret put API_TOKEN`)',
+      'routes[4].access.auth.credential: ${GATE} has no binding named GATE (add a var or `wrangler secret put GATE`)',
+      'routes[1].rateLimit.binding: no rate limiting binding named B_LIMITER (add a [[ratelimits]] entry with name = "B_LIMITER" to wrangler.toml)',
+    ]);
+    // Bound, they are no problem; and a route that is no object has nothing to look up.
+    expect(problems({ routes: [...config.routes, null] }, { TENANT: 't', API_TOKEN: 'k', GATE: 'g', B_LIMITER: { limit: async () => ({ success: true }) } })).toEqual([
+      'routes[1].origin: must be an absolute http(s) URL with no query or fragment',
+      'routes[1].rateLimit.period: must be 10 or 60 (the binding\'s period)',
+      'routes[4].timeout: must be a number, got a string',
+      'routes[5]: must be an object, got null',
+      'routes[2].substitutions[0].match: not a valid regular expression (Unterminated group)',
+    ]);
+  });
+
   it('needs exactly one of origin or origins', () => {
     expect(problems(one({ path: '/api' }))).toEqual(['routes[0]: needs exactly one of "origin" or "origins"']);
     expect(problems(one({ path: '/api', origin: ORIGIN, origins: [ORIGIN] }))).toEqual(['routes[0]: needs exactly one of "origin" or "origins"']);

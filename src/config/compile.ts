@@ -6,6 +6,7 @@ import { compileCors, type CorsPolicy } from '../cors.ts';
 import { rateLimitBindingProblem } from '../ratelimit.ts';
 import { routePathForm } from '../url.ts';
 import { describeIssues, describeJsonError } from './issues.ts';
+import { checkedRoutes, type CheckedRoute } from './lenient.ts';
 import { configSchema, type RouteConfig, type RoutesConfig } from './schema.ts';
 
 export interface Upstream {
@@ -102,12 +103,7 @@ export function compileConfig(raw: unknown, env: Record<string, unknown>, option
     }
   }
   const parsed = v.safeParse(configSchema, input, { abortPipeEarly: true });
-  if (!parsed.success) {
-    return { ok: false, problems: [...new Set(describeIssues(parsed.issues, configSchema))], warnings };
-  }
-
-  const problems: string[] = [];
-  const config: RoutesConfig = parsed.output;
+  const problems: string[] = parsed.success ? [] : [...new Set(describeIssues(parsed.issues, configSchema))];
   const resolve = (value: string, at: string, secrets: string[]): string =>
     value.replace(BINDING_REF, (ref, name: string) => {
       const bound = env[name];
@@ -121,9 +117,22 @@ export function compileConfig(raw: unknown, env: Record<string, unknown>, option
       return ref;
     });
 
-  const routes = config.routes.map((entry, index) => compileRoute(entry, index, resolve, problems));
-  for (const route of routes) {
-    const missing = rateLimitBindingProblem(route.config.rateLimit, env, `routes[${route.index}].rateLimit.binding`);
+  // A config wrong in shape somewhere still has its well-formed routes compiled and the
+  // bindings of the rest looked up, so one pass reports every problem, not one kind per run.
+  const checked: CheckedRoute[] = parsed.success ? parsed.output.routes.map((entry, index) => ({ index, entry })) : checkedRoutes(input);
+  const routes: Route[] = [];
+  const rateLimits: { rateLimit: RouteConfig['rateLimit']; at: string }[] = [];
+  for (const item of checked) {
+    if ('entry' in item) {
+      routes.push(compileRoute(item.entry, item.index, resolve, problems));
+      rateLimits.push({ rateLimit: item.entry.rateLimit, at: `routes[${item.index}].rateLimit.binding` });
+    } else {
+      for (const { value, at } of item.references) resolve(value, at, []);
+      if (item.rateLimit) rateLimits.push({ rateLimit: { binding: item.rateLimit.binding }, at: item.rateLimit.at });
+    }
+  }
+  for (const { rateLimit, at } of rateLimits) {
+    const missing = rateLimitBindingProblem(rateLimit, env, at);
     if (missing) (options.unboundBindings === 'warning' ? warnings : problems).push(missing);
   }
   const seen = new Map<string, number>();
@@ -134,7 +143,8 @@ export function compileConfig(raw: unknown, env: Record<string, unknown>, option
       problems.push(`routes[${route.index}].path: duplicates routes[${first}] (same path and host), so it could never match`);
     } else seen.set(key, route.index);
   }
-  if (problems.length) return { ok: false, problems, warnings };
+  if (problems.length || !parsed.success) return { ok: false, problems, warnings };
+  const config: RoutesConfig = parsed.output;
 
   const matchOrder = [...routes].sort(
     (a, b) => b.prefix.length - a.prefix.length || hostRank(b) - hostRank(a) || a.index - b.index,

@@ -4,7 +4,8 @@ import type { Upstream } from '../config/compile.ts';
 import type { GatewayError } from '../errors.ts';
 import { carriesBody, upstreamRequestHeaders } from '../headers.ts';
 import { stripSiteCookie } from '../sticky.ts';
-import { hostPreservingTarget, joinUpstream } from '../url.ts';
+import { hostPreserving } from '../preserve-host.ts';
+import { joinUpstream } from '../url.ts';
 import type { Exchange } from './exchange.ts';
 import type { Attempt } from './trace.ts';
 
@@ -64,17 +65,13 @@ async function fetchWithDeadline(
     redirect: 'manual',
     signal,
   };
-  let fetchUrl = url;
-  if (route.preserveHost) {
-    const target = hostPreservingTarget(url, exchange.host);
-    fetchUrl = target.url;
-    if (target.resolveOverride) init.cf = { resolveOverride: target.resolveOverride };
-  }
+  const hostKept = route.preserveHost ? hostPreserving(exchange.env, upstream.origin, url, exchange.host) : null;
+  if (hostKept?.resolveOverride) init.cf = { resolveOverride: hostKept.resolveOverride };
   const attempt: Attempt = { origin: upstream.origin, outcome: 'response', ms: 0 };
   exchange.trace.attempts.push(attempt);
   const sent = Date.now();
   try {
-    const response = await fetch(fetchUrl, init);
+    const response = await (hostKept ? hostKept.via.fetch(hostKept.url, init) : fetch(url, init));
     attempt.status = response.status;
     attempt.ms = Date.now() - sent;
     return response;

@@ -3,6 +3,7 @@
 import { rewriteSetCookie } from '../cookies.ts';
 import { rebuildable, unrebuildable, type GatewayError } from '../errors.ts';
 import { connectionNamed, HOP_BY_HOP, stripHopByHop } from '../headers.ts';
+import { CLEAR_SITE_DATA, confineServiceWorkerAllowed, mayBeWorkerScript, routeScope, SERVICE_WORKER_ALLOWED } from '../isolation.ts';
 import { rewriteLink, rewriteLocation, rewriteRefresh, rewriteReportingEndpoints, rewriteReportTo } from '../redirects.ts';
 import { mayRewriteBody, mimeOf, rewriteBody } from '../rewrite/body.ts';
 import { siteCookieFor } from '../sticky.ts';
@@ -14,7 +15,7 @@ import type { Exchange } from './exchange.ts';
 const RUNTIME_STRIPS: ReadonlySet<string> = new Set(['connection', 'keep-alive', 'te', 'trailer', 'upgrade', 'transfer-encoding']);
 
 /** Response headers this stage may change: with none of them, and no body to rewrite, it has nothing to do. */
-const REWRITTEN = new Set([...[...HOP_BY_HOP].filter((name) => !RUNTIME_STRIPS.has(name)), 'alt-svc', 'location', 'content-location', 'refresh', 'link', 'reporting-endpoints', 'report-to', 'set-cookie']);
+const REWRITTEN = new Set([...[...HOP_BY_HOP].filter((name) => !RUNTIME_STRIPS.has(name)), 'alt-svc', 'location', 'content-location', 'refresh', 'link', 'reporting-endpoints', 'report-to', 'set-cookie', CLEAR_SITE_DATA]);
 
 export function rewriteResponse(exchange: Exchange, upstream: Response): Response | GatewayError {
   // A 101 carries the socket in `webSocket`; rebuilding it would drop the connection.
@@ -22,8 +23,13 @@ export function rewriteResponse(exchange: Exchange, upstream: Response): Respons
   const { gateway, route } = exchange;
   const mime = mimeOf(upstream.headers.get('content-type'));
   const siteCookie = siteCookieFor(exchange.request, route, upstream.status, mime);
+  // A service worker's script: its scope must stay within the route (isolation.ts). One served
+  // by the sticky site lies outside the route's path, so its default scope would too.
+  const workerScript =
+    mayBeWorkerScript(mime) &&
+    (upstream.headers.has(SERVICE_WORKER_ALLOWED) || (exchange.fromOriginRoot === true && exchange.request.headers.get('service-worker') === 'script'));
   // The hot path of a plain proxy: no copy of headers or response at all.
-  if (!siteCookie && !mayRewriteBody(route, exchange.request.method, upstream, mime) && !needsRewrite(upstream.headers)) return upstream;
+  if (!siteCookie && !workerScript && !mayRewriteBody(route, exchange.request.method, upstream, mime) && !needsRewrite(upstream.headers)) return upstream;
   if (!rebuildable(upstream.status)) return unrebuildable(upstream, route.path);
 
   const upstreamUrl = exchange.upstreamUrl!;
@@ -31,6 +37,14 @@ export function rewriteResponse(exchange: Exchange, upstream: Response): Respons
   stripHopByHop(headers);
   // Would advertise the origin's endpoints as ours.
   headers.delete('alt-svc');
+  // Would clear what every route keeps in the browser (isolation.ts).
+  headers.delete(CLEAR_SITE_DATA);
+  if (workerScript) {
+    const allowed = headers.get(SERVICE_WORKER_ALLOWED);
+    const scope = (allowed === null ? null : confineServiceWorkerAllowed(allowed, upstreamUrl, route, gateway.routes)) ?? (exchange.fromOriginRoot ? routeScope(route) : null);
+    if (scope === null) headers.delete(SERVICE_WORKER_ALLOWED);
+    else headers.set(SERVICE_WORKER_ALLOWED, scope);
+  }
 
   for (const name of ['location', 'content-location']) {
     const value = headers.get(name);

@@ -70,3 +70,16 @@ describe('mapCsp on a <meta> content attribute, character references undecoded',
     expect(csp('img-src &#39;none&#39; http://10.1.2.3')).toBe("img-src &#39;none&#39; http://10.1.2.3 'self'");
   });
 });
+
+describe('mapCsp on a sticky route with a base path', () => {
+  const sticky = linkTable(gatewayOf([{ path: '/docs', origin: 'https://o.example.com/en' }]));
+  const fixed = linkTable(gatewayOf([{ path: '/docs', origin: 'https://o.example.com/en', sticky: false }]));
+  const docs = new URL('https://o.example.com/en/index.html');
+
+  it("maps a report-uri outside the base path to its root-relative path, and allows 'self' for sources there", () => {
+    expect(mapCsp('style-src https://o.example.com/style/; report-uri https://o.example.com/csp-report', docs, sticky)).toBe(
+      "style-src https://o.example.com/style/ 'self'; report-uri /csp-report",
+    );
+    expect(mapCsp('report-uri https://o.example.com/csp-report', docs, fixed)).toBeNull();
+  });
+});

@@ -83,7 +83,7 @@ function tokenizer(table: LinkTable): Tokenizer {
 
 /** The configured origins, for the tokenizer to map plain URLs with (see html-tokenizer.c load_table). */
 function loadTable(x: Tokenizer, table: LinkTable): void {
-  const fields = knownOrigins(table).flatMap((known) => [known.origin, known.only ? 1 : 0, known.only?.prefix ?? '', known.only?.base ?? '']);
+  const fields = knownOrigins(table).flatMap((known) => [known.origin, known.only ? 1 : 0, known.only?.prefix ?? '', known.only?.base ?? '', known.outside ? 1 : 0]);
   const parts = fields.map((field) => (typeof field === 'number' ? field : encoder.encode(field)));
   const length = parts.reduce((sum: number, part) => sum + 4 + (typeof part === 'number' ? 0 : part.length), 0);
   const at = x.table_buffer(length);

@@ -4,7 +4,7 @@
 // default port, no dot segments, nothing it percent-encodes) are mapped by string
 // operations; anything else goes to mapUrlParsed, so the result is always exactly its.
 import type { Route } from '../config/compile.ts';
-import { gatewayPathFor, prefixMatches } from '../url.ts';
+import { gatewayPathFor, prefixMatches, servesOutside } from '../url.ts';
 import { mapUrlParsed, SCHEME, type LinkTable } from './links.ts';
 
 export interface KnownOrigin {
@@ -21,6 +21,8 @@ export interface KnownOrigin {
    * tie), so its answer is this prefix and the path after the base.
    */
   only?: { prefix: string; base: string };
+  /** a sticky route has an upstream here: a path under no base path keeps its path (gatewayPathFor) */
+  outside: boolean;
 }
 
 const known = new WeakMap<LinkTable, KnownOrigin[]>();
@@ -34,7 +36,8 @@ export function knownOrigins(table: LinkTable): KnownOrigin[] {
       const here = routes.flatMap((route) => route.upstreams.filter((upstream) => upstream.origin === origin).map((upstream) => ({ route, base: upstream.base })));
       const first = here[0]!;
       const only = first.route.stripPrefix && here.every(({ base }) => base === first.base) ? { prefix: first.route.prefix, base: first.base } : undefined;
-      return { origin, authority: origin.slice(origin.indexOf('//')), scheme: origin.slice(0, origin.indexOf('//')), routes, only };
+      const outside = routes.some(servesOutside);
+      return { origin, authority: origin.slice(origin.indexOf('//')), scheme: origin.slice(0, origin.indexOf('//')), routes, only, outside };
     });
     known.set(table, origins);
   }
@@ -155,7 +158,8 @@ function mapRest(known: KnownOrigin, rest: string, base: URL, table: LinkTable, 
   const hash = rest.length - hashAt > 1 ? rest.slice(hashAt) : '';
   if (known.only) {
     const { prefix, base: upstreamBase } = known.only;
-    return prefixMatches(upstreamBase, pathname) ? (prefix + pathname.slice(upstreamBase.length) || '/') + search + hash : null;
+    if (prefixMatches(upstreamBase, pathname)) return (prefix + pathname.slice(upstreamBase.length) || '/') + search + hash;
+    return known.outside ? pathname + search + hash : null;
   }
   return gatewayPathFor({ origin: known.origin, pathname, search, hash }, known.routes);
 }

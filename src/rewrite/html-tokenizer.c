@@ -109,6 +109,8 @@ typedef struct {
   u32 prefixLength;
   const u8 *base;
   u32 baseLength;
+  // set when a sticky route has an upstream here: a path under no base path keeps its path
+  u32 outside;
 } Known;
 
 #define MAX_KNOWN 256
@@ -125,7 +127,7 @@ EXPORT(table_buffer) u8 *tableBuffer(u32 length) {
   return table.p;
 }
 
-/** Per origin: u32 length + origin, u32 only, u32 length + prefix, u32 length + base. */
+/** Per origin: u32 length + origin, u32 only, u32 length + prefix, u32 length + base, u32 outside. */
 EXPORT(load_table) void loadTable(u32 count) {
   const u8 *p = table.p;
   knownCount = count < MAX_KNOWN ? count : MAX_KNOWN;
@@ -135,6 +137,7 @@ EXPORT(load_table) void loadTable(u32 count) {
     o->only = readU32(p), p += 4;
     o->prefixLength = readU32(p), o->prefix = p + 4, p += 4 + o->prefixLength;
     o->baseLength = readU32(p), o->base = p + 4, p += 4 + o->baseLength;
+    o->outside = readU32(p), p += 4;
   }
 }
 
@@ -720,19 +723,20 @@ static i32 mapRest(const Known *o, const u8 *rest, u32 n) {
   }
   const u8 *path = queryAt ? rest : (const u8 *)"/";
   u32 pathLength = queryAt ? queryAt : 1;
-  // prefixMatches(base, pathname)
-  if (pathLength < o->baseLength) return UNCHANGED;
-  for (u32 k = 0; k < o->baseLength; k++)
-    if (path[k] != o->base[k]) return UNCHANGED;
-  if (pathLength != o->baseLength && path[o->baseLength] != '/') return UNCHANGED;
+  // prefixMatches(base, pathname); outside it, the path as it is when a sticky route serves it
+  int under = pathLength >= o->baseLength && sameBytes(path, o->base, o->baseLength) && (pathLength == o->baseLength || path[o->baseLength] == '/');
+  if (!under && !o->outside) return UNCHANGED;
+  const u8 *prefix = o->prefix;
+  u32 prefixLength = under ? o->prefixLength : 0;
+  u32 baseLength = under ? o->baseLength : 0;
   u32 searchLength = hashAt - queryAt > 1 ? hashAt - queryAt : 0;
   u32 hashLength = n - hashAt > 1 ? n - hashAt : 0;
   scratch.length = 0;
-  ensure(&scratch, o->prefixLength + pathLength + searchLength + hashLength + 1);
+  ensure(&scratch, prefixLength + pathLength + searchLength + hashLength + 1);
   u8 *out = scratch.p;
   u32 length = 0;
-  copy(out, o->prefix, o->prefixLength), length += o->prefixLength;
-  copy(out + length, path + o->baseLength, pathLength - o->baseLength), length += pathLength - o->baseLength;
+  copy(out, prefix, prefixLength), length += prefixLength;
+  copy(out + length, path + baseLength, pathLength - baseLength), length += pathLength - baseLength;
   if (!length) out[length++] = '/';
   copy(out + length, rest + queryAt, searchLength), length += searchLength;
   copy(out + length, rest + hashAt, hashLength), length += hashLength;

@@ -6,6 +6,7 @@ const gw = gatewayOf([
   { path: '/intranet', origin: 'http://10.1.2.3' },
   { path: '/static', origin: 'https://cdn.example.com/assets' },
   { path: '/full', origin: 'http://full.example', stripPrefix: false },
+  { path: '/fixed', origin: 'https://fixed.example/base', sticky: false },
 ]);
 const table = linkTable(gw);
 const page = new URL('http://10.1.2.3/docs/page.html');
@@ -27,13 +28,27 @@ describe('mapUrl', () => {
 
   it('maps root-relative URLs relative to the origin that sent them', () => {
     expect(map('/img/a.png')).toBe('/intranet/img/a.png');
-    expect(map('/x', new URL('https://cdn.example.com/assets/page'))).toBe(null); // outside the base path
     expect(map('/assets/y.png', new URL('https://cdn.example.com/assets/page'))).toBe('/static/y.png');
+  });
+
+  it('keeps the path of a URL on a sticky route\'s origin outside every base path, as its root-relative spelling', () => {
+    const cdnPage = new URL('https://cdn.example.com/assets/page');
+    expect(map('https://cdn.example.com/style/s.css?v=2#x', cdnPage)).toBe('/style/s.css?v=2#x');
+    expect(map('//cdn.example.com/style/s.css', cdnPage)).toBe('/style/s.css');
+    expect(map('/style/s.css', cdnPage)).toBe('/style/s.css');
+    expect(map('https://cdn.example.com', cdnPage)).toBe('/');
+    expect(map('https://cdn.example.com/assetsx/y')).toBe('/assetsx/y');
+    expect(map('http://full.example/other')).toBe('/other');
+  });
+
+  it('leaves such a URL alone on the origin of routes that are not sticky', () => {
+    expect(map('https://fixed.example/other')).toBe(null);
+    expect(map('/other', new URL('https://fixed.example/base/page'))).toBe(null);
+    expect(map('https://fixed.example/base/x')).toBe('/fixed/x');
   });
 
   it('keeps the full path for stripPrefix: false', () => {
     expect(map('http://full.example/full/a')).toBe('/full/a');
-    expect(map('http://full.example/other')).toBe(null);
   });
 
   it('leaves foreign, relative and non-http URLs alone', () => {

@@ -21,8 +21,14 @@ export const ROUTES = {
     { path: '/site', origin: ORIGIN },
     { path: '/b', origin: OTHER },
     { path: '/b-raw', origin: 'https://b.test/raw', stripPrefix: false },
+    // The only route at its origin, with a base path: the tokenizer maps its URLs itself.
+    { path: '/c', origin: 'http://c.test/base' },
+    // Not sticky: its URLs outside the base path stay as they are.
+    { path: '/n', origin: 'http://n.test/base', sticky: false },
   ],
 };
+/** A page of a sticky route with a base path: its root-relative URLs may lie outside every base path. */
+export const BASE_PAGE_URL = 'http://c.test/base/dir/page.html';
 export const PAGE_URL = `${ORIGIN}/dir/page.html`;
 
 const URLS = [
@@ -32,6 +38,8 @@ const URLS = [
   'http://o.test:80/port', 'http://o.test:8080/other-port', '/a/../b', '/%2e%2e/x', '/.well-known/x', 'mailto:a@o.test',
   'javascript:void(0)', 'data:image/png;base64,AAAA', 'tel:+100', `${ORIGIN}/é/ü?q=ß`, `${ORIGIN}/path with space`, 'http://127.0.0.1/x',
   `${ORIGIN}/x?'quote'`, `${ORIGIN}/x#frag`, `/x?`, `/x#`, '\\\\o.test\\back', `${ORIGIN}/"dq"`, `${ORIGIN}/a&lt;b`,
+  'https://b.test/style/s.css?v=1#x', 'https://b.test', 'https://b.test/basement', '//b.test/other?', '/base/in', '/style/s.css', 'http://n.test/base/x', 'http://n.test/other',
+  'http://c.test/base/in?q#h', 'http://c.test/style/s.css?v=1#x', 'http://c.test', '//c.test/basement', 'http://c.test/x?',
 ];
 const TEXT = ['Hello', 'naïve café', '日本語のテキスト', 'emoji 🎉 here', 'a &amp; b &lt; c', 'x > y', 'price: 5 €', '"quoted"', "it's", 'a<b'];
 const CSS_URLS = (pick: <T>(list: readonly T[]) => T) => {

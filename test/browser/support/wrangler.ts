@@ -75,6 +75,16 @@ function gatewayId(routes: unknown): string {
 
 export { freePort };
 
+/**
+ * The environment a user's `npm run dev` has: no NODE_ENV (vitest sets "test", which wrangler
+ * would bundle in place of its "development"), and no network for the cf object.
+ */
+function devEnvironment(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, WRANGLER_SEND_METRICS: 'false', CI: 'true', NO_COLOR: '1', BROWSER: 'none', CLOUDFLARE_CF_FETCH_ENABLED: 'false' };
+  delete env.NODE_ENV;
+  return env;
+}
+
 /** Starts `wrangler dev` on 127.0.0.1 and resolves once it answers HTTP. */
 export async function startWranglerDev(options: WranglerDevOptions = {}): Promise<WranglerDev> {
   const dir = mkdtempSync(join(tmpdir(), 'switchyard-wrangler-'));
@@ -104,7 +114,7 @@ export async function startWranglerDev(options: WranglerDevOptions = {}): Promis
       // Own process group: stop() ends wrangler and the workerd it spawned, nothing else.
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CI: 'true', NO_COLOR: '1', BROWSER: 'none' },
+      env: devEnvironment(),
     },
   );
   let output = '';
