@@ -65,6 +65,7 @@ export function proxyConfig(dir: string, origin: string, port: number): string {
   return common(
     dir,
     `  upstream origin { server ${new URL(origin).host}; keepalive 64; }
+  proxy_cache_path ${join(dir, 'cache')} keys_zone=bench:10m;
   proxy_http_version 1.1;
   proxy_set_header Connection "";
   # Stream large bodies to the client instead of spooling them to disk.
@@ -75,6 +76,20 @@ export function proxyConfig(dir: string, origin: string, port: number): string {
     location /site/ {
       proxy_pass http://origin/;
       # sub_filter only sees uncompressed bodies.
+      proxy_set_header Accept-Encoding "";
+      sub_filter '${origin}/' '/site/';
+      sub_filter_once off;
+    }
+    # proxy_cache, as switchyard's cache routes: the origin gives no freshness, proxy_cache_valid does.
+    location /cached/ {
+      proxy_pass http://origin/;
+      proxy_cache bench;
+      proxy_cache_valid 200 1h;
+    }
+    location /site-cached/ {
+      proxy_pass http://origin/;
+      proxy_cache bench;
+      proxy_cache_valid 200 1h;
       proxy_set_header Accept-Encoding "";
       sub_filter '${origin}/' '/site/';
       sub_filter_once off;

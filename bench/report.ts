@@ -34,6 +34,12 @@ export const LOAD_CASES: Record<string, string> = {
   subst: '100 KB HTML, ~730 substitutions',
 };
 
+/** Cache hits, against nginx proxy_cache and against switchyard's own uncached pass-through of the same page. */
+export const CACHE_CASES: Record<string, { label: string; uncached: string }> = {
+  'json-hit': { label: '1 KB JSON, cache hit', uncached: 'json' },
+  'links-hit': { label: '~110 KB page, 2,000 links rewritten, cache hit', uncached: 'links' },
+};
+
 const TARGETS: Target[] = ['direct', 'nginx', 'bare', 'hono', 'switchyard', 'reference'];
 
 const int = (n: number | undefined) => (n === undefined || Number.isNaN(n) ? '–' : Math.round(n).toLocaleString('en-US'));
@@ -93,10 +99,22 @@ export function markdown(results: Results): string {
 
   if (notes.length) lines.push('', ...notes);
 
+  const cacheRows = Object.entries(CACHE_CASES).filter(([key]) => load[key]);
+  if (cacheRows.length) {
+    lines.push('', 'Cache hits (nginx: proxy_cache, with sub_filter run on every hit for the rewritten page; switchyard stores the rewritten page):', '');
+    lines.push('| case | nginx proxy_cache | switchyard | switchyard ÷ nginx | switchyard uncached | hit ÷ uncached |');
+    lines.push('|---|---|---|---|---|---|');
+    for (const [key, { label, uncached }] of cacheRows) {
+      const row = load[key]!;
+      const plain = load[uncached]?.switchyard?.rps;
+      lines.push(`| ${label}, req/s | ${int(row.nginx?.rps)} | **${int(row.switchyard?.rps)}** | ${ranged(row.switchyard?.rps, row.nginx?.rps, spread[key]?.nginx)} | ${int(plain)} | ${ratio(row.switchyard?.rps, plain)} |`);
+    }
+  }
+
   lines.push('', 'Latency under load (p50 / p99, ms) and server CPU per request (µs, all of its processes):', '');
   lines.push(`| case | ${TARGETS.map((t) => TARGET_NAMES[t]).join(' | ')} |`);
   lines.push(`|---|${TARGETS.map(() => '---').join('|')}|`);
-  for (const [key, label] of Object.entries(LOAD_CASES)) {
+  for (const [key, label] of [...Object.entries(LOAD_CASES), ...Object.entries(CACHE_CASES).map(([key, { label }]) => [key, label] as const)]) {
     const row = load[key];
     if (!row) continue;
     const cell = (r: LoadResult | undefined) =>

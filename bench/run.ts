@@ -24,8 +24,8 @@ const { values: args } = parseArgs({
     processes: { type: 'string' },
     /** measure without nginx even when it is installed (the origin is then a Node server) */
     'no-nginx': { type: 'boolean', default: false },
-    /** comma-separated subset of json,html,links,subst,stream,ttfb */
-    cases: { type: 'string', default: 'json,html,links,subst,stream,ttfb' },
+    /** comma-separated subset of json,html,links,subst,json-hit,links-hit,stream,ttfb */
+    cases: { type: 'string', default: 'json,html,links,subst,json-hit,links-hit,stream,ttfb' },
   },
 });
 const seconds = Number(args.seconds);
@@ -78,6 +78,9 @@ async function main(): Promise<void> {
       routes: [
         { path: '/site', origin, rewriteLinks: true },
         { path: '/subst', origin, substitutions: [SUBSTITUTION] },
+        // Cache hits: the origin (nginx with etag off, no Cache-Control) gives no freshness, so the ttl does.
+        { path: '/cached', origin, rewriteLinks: false, cache: { ttl: 3600 } },
+        { path: '/site-cached', origin, cache: { ttl: 3600 } },
         { path: '/', origin, rewriteLinks: false },
       ],
     };
@@ -107,6 +110,9 @@ async function main(): Promise<void> {
       html: { direct: PATHS.html, nginx: PATHS.html, bare: PATHS.html, hono: PATHS.html, switchyard: PATHS.html },
       links: { nginx: `/site${PATHS.links}`, bare: `/site${PATHS.links}`, switchyard: `/site${PATHS.links}`, reference: `/site${PATHS.links}` },
       subst: { nginx: `/subst${PATHS.html}`, bare: `/subst${PATHS.html}`, switchyard: `/subst${PATHS.html}` },
+      // nginx proxy_cache (and sub_filter, which it runs on every hit) against switchyard's cache.
+      'json-hit': { nginx: `/cached${PATHS.json}`, switchyard: `/cached${PATHS.json}` },
+      'links-hit': { nginx: `/site-cached${PATHS.links}`, switchyard: `/site-cached${PATHS.links}` },
     };
     await checkOutputs(targets, urls, origin, checks);
 
@@ -206,8 +212,10 @@ async function checkOutputs(
       (bodies[key] ??= {})[target] = text;
     }
   }
+  const links = { page: PATHS.links, done: (text: string) => `${countOccurrences(text, '"/site/')} links rewritten, ${countOccurrences(text, origin)} origin URLs left` };
   const rewriting = {
-    links: { page: PATHS.links, done: (text: string) => `${countOccurrences(text, '"/site/')} links rewritten, ${countOccurrences(text, origin)} origin URLs left` },
+    links,
+    'links-hit': links,
     subst: { page: PATHS.html, done: (text: string) => `${countOccurrences(text, SUBSTITUTION.replace)} substituted, ${countOccurrences(text, SUBSTITUTION.match)} left` },
   };
   for (const [key, { page, done }] of Object.entries(rewriting)) {

@@ -58,6 +58,16 @@ const DOCS: Record<string, string> = {
   'routes[].rateLimit.binding': 'Name of a [[ratelimits]] binding in wrangler.toml; one that does not exist is a config error.',
   'routes[].rateLimit.key': 'What a limit counts per: "ip" or "header:NAME" (the client IP when that header is absent). Default "ip".',
   'routes[].rateLimit.period': 'The binding\'s period in seconds (10 or 60), told to limited clients in Retry-After. Default 60.',
+  'routes[].cache': 'Cache answers of this route at the edge (RFC 9111 shared-cache rules, safe by default): true for the defaults, or an object. Default false (nothing cached). Stores the finished, rewritten body; CORS and other per-request headers are added to every answer; Cache-Status says what happened.',
+  'routes[].cache.ttl': 'Seconds a response is fresh when its origin gives no freshness (no Cache-Control max-age or s-maxage, no Expires), as nginx proxy_cache_valid. Default 0: such responses are only stored to be revalidated or served stale.',
+  'routes[].cache.override': 'Use ttl even when the origin gives its own freshness (max-age, s-maxage, Expires, no-cache, must-revalidate). Never overrides no-store, private or Set-Cookie. Default false.',
+  'routes[].cache.staleWhileRevalidate': 'Seconds past freshness a stale entry is served while one background request refreshes it. The origin\'s stale-while-revalidate directive counts too. Default 0.',
+  'routes[].cache.staleIfError': 'Seconds past freshness a stale entry is served when the origin cannot be reached, times out or answers 5xx. The origin\'s stale-if-error directive counts too. Default 0.',
+  'routes[].cache.query': 'Which query parameters are part of the key: "all" (default; sorted, so ?b=1&a=2 is ?a=2&b=1), "none", or a list of names to keep.',
+  'routes[].cache.vary': 'Request headers whose values split the key, besides those the origin\'s Vary names. Default none.',
+  'routes[].cache.cookies': '"bypass" (default): a request carrying a cookie (other than the gateway\'s own site cookie) is neither served from nor stored in the cache. "ignore": cookies are kept out of cached requests to the origin, so what is stored is never one user\'s page.',
+  'routes[].cache.version': 'A string in every key of this route: change it to drop all of the route\'s entries at once. Default "".',
+  'routes[].cache.maxEntryBytes': 'Largest response stored, in bytes; a larger one is served and not stored. Default 8388608 (8 MiB).',
 };
 
 /** Keyword order in the file: the readable ones first; anything else after, alphabetically. */

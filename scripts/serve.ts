@@ -32,6 +32,8 @@ export interface ServeOptions {
   assets?: string;
   /** `[[ratelimits]]` bindings (wrangler.toml), counted per workerd process */
   rateLimits?: WorkerdOptions['rateLimits'];
+  /** bytes of responses the cache holds, per process (routes with `cache`) */
+  cacheBytes?: number;
   /** extra `workerd serve` arguments, e.g. --inspector-addr */
   workerdArgs?: string[];
   log?: (line: string) => void;
@@ -49,7 +51,7 @@ export async function serve(options: ServeOptions = {}): Promise<Served> {
   const host = options.host ?? '127.0.0.1';
   const count = Math.max(1, options.processes ?? availableParallelism());
   const log = options.log ?? (() => {});
-  const config = workerdConfig({ script: options.bundle ?? build(), bindings: options.bindings ?? {}, assets: options.assets, rateLimits: options.rateLimits });
+  const config = workerdConfig({ script: options.bundle ?? build(), bindings: options.bindings ?? {}, assets: options.assets, rateLimits: options.rateLimits, cacheBytes: options.cacheBytes });
 
   let port = options.port ?? 8787;
   let reusePort = true;
@@ -196,6 +198,7 @@ async function main(): Promise<void> {
       host: { type: 'string' },
       processes: { type: 'string' },
       bundle: { type: 'string' },
+      'cache-size': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -207,6 +210,7 @@ Runs the gateway in bare workerd (production-like), one process per core.
   --host       default $HOST or 127.0.0.1 (0.0.0.0 exposes it on every interface)
   --processes  default: one per core
   --bundle     serve a prebuilt bundle instead of building src/
+  --cache-size MiB of responses each process's cache holds (routes with "cache"); default 64
 Routes: $ROUTES (JSON) if set, else a ROUTES in .dev.vars or wrangler.toml [vars], else
 routes.json. Secrets: .dev.vars, or environment variables named by \${NAME} in the routes.
 Also from wrangler.toml, as npm run dev: [vars], [[ratelimits]] (counted per process) and
@@ -220,6 +224,9 @@ Also from wrangler.toml, as npm run dev: [vars], [[ratelimits]] (counted per pro
   const processes = values.processes === undefined ? undefined : Number(values.processes);
   if (processes !== undefined && !(Number.isInteger(processes) && processes > 0)) throw new Error(`invalid --processes: ${values.processes}`);
 
+  const cacheSize = values['cache-size'] === undefined ? undefined : Number(values['cache-size']);
+  if (cacheSize !== undefined && !(cacheSize > 0 && Number.isFinite(cacheSize))) throw new Error(`invalid --cache-size: ${values['cache-size']} (MiB, more than 0)`);
+
   const host = values.host ?? (process.env.HOST || '127.0.0.1');
   if (!host.trim()) throw new Error('invalid --host: empty (0.0.0.0 serves on every interface)');
   const { bindings, rateLimits, routesFrom } = localBindings();
@@ -230,6 +237,7 @@ Also from wrangler.toml, as npm run dev: [vars], [[ratelimits]] (counted per pro
     bundle: values.bundle,
     bindings,
     rateLimits,
+    cacheBytes: cacheSize === undefined ? undefined : Math.floor(cacheSize * 1024 * 1024),
     assets: assetsDirectory(),
     log: (line) => console.error(line),
   });

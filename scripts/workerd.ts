@@ -40,7 +40,13 @@ export interface WorkerdOptions {
   assets?: string;
   /** `[[ratelimits]]` bindings: counted in a Worker of their own, per workerd process */
   rateLimits?: readonly { name: string; limit: number; period?: number }[];
+  /** bytes the Cache API's store (scripts/cache-service.js) holds, per workerd process; default 64 MiB */
+  cacheBytes?: number;
+  /** host:port of a cache service running elsewhere, shared, instead of one in this process */
+  cacheStore?: string;
 }
+
+export const DEFAULT_CACHE_BYTES = 64 * 1024 * 1024;
 
 /** `[assets] directory` of wrangler.toml, absolute, or undefined when there is none. */
 export function assetsDirectory(): string | undefined {
@@ -170,10 +176,15 @@ function writeConfig(dir: string, options: WorkerdOptions, wasmPaths: string[]):
     originServices += `
     (name = "origin-${i}", external = (address = ${address}, ${protocol})),`;
   }
+  // Bare workerd has no cache behind caches.default: the Cache API's requests go to this Worker.
+  const cacheService = options.cacheStore
+    ? `(name = "cache", external = (address = ${JSON.stringify(options.cacheStore)}, http = ()))`
+    : `(name = "cache", worker = ${cacheWorker(dir, options.cacheBytes)})`;
   const config = `using Workerd = import "/workerd/workerd.capnp";
 const config :Workerd.Config = (
   services = [
     (name = "gateway", worker = .gateway),${assetServices}${rateLimitServices}${originServices}
+    ${cacheService},
     # Origins on loopback and private networks are refused unless allowed here.
     (name = "internet", network = (allow = ["public", "private", "local"], tlsOptions = (trustBrowserCas = true))),
   ],
@@ -185,6 +196,7 @@ const gateway :Workerd.Worker = (
   compatibilityFlags = [${flags.map((f) => JSON.stringify(f)).join(', ')}],
   bindings = [${bindings.join(', ')}],
   globalOutbound = "internet",
+  cacheApiOutbound = "cache",
 );
 ${assetWorker}`;
   const path = join(dir, 'config.capnp');
@@ -214,6 +226,15 @@ export function preserveHostOrigins(routes: unknown): string[] {
   return [...origins];
 }
 
+/** The Worker behind the Cache API (scripts/cache-service.js), holding up to maxBytes. */
+function cacheWorker(dir: string, maxBytes = DEFAULT_CACHE_BYTES): string {
+  return `(
+      modules = [ (name = "cache-service.js", esModule = embed ${JSON.stringify(relative(dir, join(ROOT, 'scripts/cache-service.js')))}) ],
+      compatibilityDate = ${JSON.stringify(compatibility().date)},
+      bindings = [ (name = "MAX_BYTES", json = "${Math.floor(maxBytes)}") ],
+    )`;
+}
+
 /** Deletes a config's folder (workerd reads it only at start-up). */
 export function discardConfig(config: string): void {
   rmSync(dirname(config), { recursive: true, force: true });
@@ -228,7 +249,27 @@ export interface RunningWorkerd {
 
 /** Starts workerd and resolves once its socket listens (reported on the control fd). */
 export function startWorkerd(options: WorkerdOptions, extraArgs: string[] = []): Promise<RunningWorkerd> {
-  const config = workerdConfig(options);
+  return runWorkerd(workerdConfig(options), extraArgs);
+}
+
+/**
+ * A config for the cache service alone, on its own socket: a store that gateways in other
+ * workerd processes reach through `cacheStore` (the tests share one between deployments).
+ */
+export function cacheStoreConfig(maxBytes = DEFAULT_CACHE_BYTES): string {
+  const dir = mkdtempSync(join(tmpdir(), 'switchyard-workerd-'));
+  const config = `using Workerd = import "/workerd/workerd.capnp";
+const config :Workerd.Config = (
+  services = [ (name = "cache", worker = ${cacheWorker(dir, maxBytes)}) ],
+  sockets = [ (name = "http", address = "127.0.0.1:0", http = (), service = "cache") ],
+);
+`;
+  writeFileSync(join(dir, 'config.capnp'), config);
+  return join(dir, 'config.capnp');
+}
+
+/** Runs workerd on a config written by workerdConfig or cacheStoreConfig, deleting it when workerd exits. */
+export function runWorkerd(config: string, extraArgs: string[] = []): Promise<RunningWorkerd> {
   const child = spawn(join(BIN, 'workerd'), ['serve', config, '--control-fd=3', ...extraArgs], {
     stdio: ['ignore', 'inherit', 'pipe', 'pipe'],
   });

@@ -7,6 +7,7 @@ import type { Exchange } from './pipeline/exchange.ts';
 import { forward } from './pipeline/forward.ts';
 import { guard } from './pipeline/guard.ts';
 import { matchRequest } from './pipeline/match.ts';
+import { cached } from './pipeline/cache.ts';
 import { respond } from './pipeline/respond.ts';
 import { rewriteResponse } from './pipeline/rewrite.ts';
 import { startTrace } from './pipeline/trace.ts';
@@ -32,9 +33,10 @@ app.all('*', async (c) => {
   }
   const { route } = match;
   trace.route = route;
-  const exchange: Exchange = { ...match, request, env: c.env, gateway, clientIp: clientIp(request), trace };
+  const exchange: Exchange = { ...match, request, env: c.env, gateway, clientIp: clientIp(request), trace, ctx: c.executionCtx };
   const refusal = await guard(exchange);
   if (refusal) return respond(request, route, refusal);
+  if (route.cache) return respond(request, route, await cached(exchange, route.cache));
   const upstream = await forward(exchange);
   return respond(request, route, upstream instanceof Response ? rewriteResponse(exchange, upstream) : upstream);
 });

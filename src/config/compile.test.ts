@@ -49,6 +49,12 @@ describe('validation messages name the JSON path', () => {
     ['a cors of the wrong type', { path: '/api', origin: ORIGIN, cors: 'yes' }, 'routes[0].cors: must be a boolean or an object, got a string'],
     ['a bad field inside a cors object', { path: '/api', origin: ORIGIN, cors: { maxAge: -1 } }, 'routes[0].cors.maxAge: must be >=0'],
     ['a header value that is not a string', { path: '/api', origin: ORIGIN, headers: { request: { set: { 'X-Id': 7 } } } }, 'routes[0].headers.request.set.X-Id: must be a string, got a number'],
+    ['a negative cache ttl', { path: '/api', origin: ORIGIN, cache: { ttl: -1 } }, 'routes[0].cache.ttl: must be >=0'],
+    ['an unknown cache field', { path: '/api', origin: ORIGIN, cache: { staleWhileRevalidat: 5 } }, 'routes[0].cache.staleWhileRevalidat: unknown field (did you mean "staleWhileRevalidate"?)'],
+    ['a cache query mode that does not exist', { path: '/api', origin: ORIGIN, cache: { query: 'some' } }, 'routes[0].cache.query: must be "all", "none" or a list of parameter names'],
+    ['a cache cookies mode that does not exist', { path: '/api', origin: ORIGIN, cache: { cookies: 'keep' } }, 'routes[0].cache.cookies: must be "bypass" or "ignore", got a string'],
+    ['a cache vary header name with a space', { path: '/api', origin: ORIGIN, cache: { vary: ['X Tenant'] } }, 'routes[0].cache.vary[0]: must be a valid HTTP header name'],
+    ['a fractional staleIfError', { path: '/api', origin: ORIGIN, cache: { staleIfError: 1.5 } }, 'routes[0].cache.staleIfError: must be a whole number'],
     ['bad regex flags', { path: '/api', origin: ORIGIN, substitutions: [{ match: 'a', replace: 'b', flags: 'x' }] }, 'routes[0].substitutions[0].flags: must be regex flags from "gimsuy"'],
   ])('%s', (_name, route, message) => {
     expect(problems(one(route))).toContain(message);

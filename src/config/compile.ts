@@ -2,6 +2,8 @@
 // pipeline uses. Pure: no runtime globals, so `npm run check` runs it under Node too.
 import * as v from 'valibot';
 import { compileAccess, type AccessPolicy } from '../access.ts';
+import { cacheFingerprint } from '../cache/key.ts';
+import { compileCache, type CachePolicy } from '../cache/policy.ts';
 import { compileCors, type CorsPolicy } from '../cors.ts';
 import { rateLimitBindingProblem } from '../ratelimit.ts';
 import { routePathForm } from '../url.ts';
@@ -48,6 +50,10 @@ export interface Route {
   /** null: cors false */
   cors: CorsPolicy | null;
   access: AccessPolicy | null;
+  /** null: no caching */
+  cache: CachePolicy | null;
+  /** what in the config shapes this route's stored answers, in its cache keys ('' without cache) */
+  cacheFingerprint: string;
   /** the validated entry with ${NAME} resolved, for stages with their own compiled views */
   config: RouteConfig;
 }
@@ -145,6 +151,7 @@ export function compileConfig(raw: unknown, env: Record<string, unknown>, option
   }
   if (problems.length || !parsed.success) return { ok: false, problems, warnings };
   const config: RoutesConfig = parsed.output;
+  for (const route of routes) if (route.cache) route.cacheFingerprint = cacheFingerprint(route, routes);
 
   const matchOrder = [...routes].sort(
     (a, b) => b.prefix.length - a.prefix.length || hostRank(b) - hostRank(a) || a.index - b.index,
@@ -224,6 +231,8 @@ function compileRoute(entry: RouteConfig, index: number, resolve: Resolve, probl
     secrets,
     cors: compileCors(entry.cors),
     access,
+    cache: compileCache(entry.cache),
+    cacheFingerprint: '',
     config,
   };
 }

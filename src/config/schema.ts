@@ -64,6 +64,20 @@ const rateLimit = v.strictObject({
   period: v.optional(v.picklist([10, 60], 'must be 10 or 60 (the binding\'s period)')),
 });
 
+const seconds = v.pipe(v.number(), v.integer(), v.minValue(0));
+
+const cache = v.strictObject({
+  ttl: v.optional(seconds),
+  override: v.optional(v.boolean()),
+  staleWhileRevalidate: v.optional(seconds),
+  staleIfError: v.optional(seconds),
+  query: v.optional(v.union([v.picklist(['all', 'none']), v.array(v.pipe(v.string(), v.minLength(1, 'must not be empty')))], 'must be "all", "none" or a list of parameter names')),
+  vary: v.optional(v.array(headerName)),
+  cookies: v.optional(v.picklist(['bypass', 'ignore'])),
+  version: v.optional(v.string()),
+  maxEntryBytes: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1))),
+});
+
 const substitution = v.strictObject({
   match: v.pipe(v.string(), v.minLength(1, 'must not be empty')),
   replace: v.string(),
@@ -86,6 +100,7 @@ export const routeSchema = v.strictObject({
   timeout: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1, 'must be at least 1 ms'))),
   access: v.optional(access),
   rateLimit: v.optional(rateLimit),
+  cache: v.optional(v.union([v.boolean(), cache])),
 });
 
 export const configSchema = v.strictObject({
@@ -98,4 +113,5 @@ export type RoutesConfig = v.InferOutput<typeof configSchema>;
 export type RouteConfig = v.InferOutput<typeof routeSchema>;
 export type CorsConfig = v.InferOutput<typeof corsObject>;
 export type AccessConfig = v.InferOutput<typeof access>;
+export type CacheConfig = v.InferOutput<typeof cache>;
 export type SubstitutionConfig = v.InferOutput<typeof substitution>;

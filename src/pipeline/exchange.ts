@@ -21,6 +21,8 @@ export interface Exchange {
   clientIp: string | null;
   /** what the request did, for its answer's headers and the log line */
   trace: Trace;
+  /** keeps the invocation alive for work after the answer (storing it in the cache) */
+  ctx: Pick<ExecutionContext, 'waitUntil'>;
   /** set by forward: the upstream and exact URL that answered */
   upstream?: Upstream;
   upstreamUrl?: string;

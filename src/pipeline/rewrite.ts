@@ -17,12 +17,13 @@ const RUNTIME_STRIPS: ReadonlySet<string> = new Set(['connection', 'keep-alive',
 /** Response headers this stage may change: with none of them, and no body to rewrite, it has nothing to do. */
 const REWRITTEN = new Set([...[...HOP_BY_HOP].filter((name) => !RUNTIME_STRIPS.has(name)), 'alt-svc', 'location', 'content-location', 'refresh', 'link', 'reporting-endpoints', 'report-to', 'set-cookie', CLEAR_SITE_DATA]);
 
-export function rewriteResponse(exchange: Exchange, upstream: Response): Response | GatewayError {
+/** `siteCookies`: false where the caller adds the site cookie per answer itself (the cache stores what this returns). */
+export function rewriteResponse(exchange: Exchange, upstream: Response, siteCookies = true): Response | GatewayError {
   // A 101 carries the socket in `webSocket`; rebuilding it would drop the connection.
   if (upstream.status === 101 || upstream.webSocket) return upstream;
   const { gateway, route } = exchange;
   const mime = mimeOf(upstream.headers.get('content-type'));
-  const siteCookie = siteCookieFor(exchange.request, route, upstream.status, mime);
+  const siteCookie = siteCookies ? siteCookieFor(exchange.request, route, upstream.status, mime) : null;
   // A service worker's script: its scope must stay within the route (isolation.ts). One served
   // by the sticky site lies outside the route's path, so its default scope would too.
   const workerScript =
