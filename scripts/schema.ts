@@ -61,7 +61,7 @@ const DOCS: Record<string, string> = {
   'routes[].substitutions[].flags': 'Regex flags. Default "g".',
   'routes[].substitutions[].contentTypes': 'Media types to apply to (`type/*` and `type/*+suffix` allowed). Default: HTML, XHTML, SVG, CSS, JavaScript, JSON, XML, plain text, and any +json or +xml type.',
   'routes[].sticky': "Sticky site: root-relative requests made by this route's pages that no route (or only the catch-all) claims go to this route, chosen by Referer, else by a site cookie that is never forwarded upstream. Default true.",
-  'routes[].timeout': 'Milliseconds to wait for the upstream\'s response headers before answering 504. Default 30000.',
+  'routes[].timeout': 'Milliseconds to wait for the upstream\'s response headers before answering 504; on a pool, for every attempt together (see retry.attemptTimeout). Default 30000.',
   'routes[].access': 'Who may use this route.',
   'routes[].access.allowIps': 'Client addresses or CIDR ranges allowed (others get 403).',
   'routes[].access.denyIps': 'Client addresses or CIDR ranges refused with 403.',
