@@ -32,6 +32,8 @@ export const LOAD_CASES: Record<string, string> = {
   html: '100 KB HTML',
   links: '~110 KB page, 2,000 links rewritten',
   subst: '100 KB HTML, ~730 substitutions',
+  pool: '1 KB JSON, pool of two origins, round robin',
+  pooldown: '1 KB JSON, pool of two, one down (ejected)',
 };
 
 /** Cache hits, against nginx proxy_cache and against switchyard's own uncached pass-through of the same page. */
@@ -97,6 +99,14 @@ export function markdown(results: Results): string {
     );
   }
 
+  const single = load.json?.switchyard?.rps;
+  const pool = load.pool?.switchyard?.rps;
+  const down = load.pooldown?.switchyard?.rps;
+  if (pool || down) {
+    notes.push(
+      `Origin pools: two-origin round robin ÷ one origin ${ratio(pool, single)}; one of the two down, after ejection ÷ the healthy pool ${ratio(down, pool)}${load.pooldown?.switchyard?.errors ? ` (${int(load.pooldown.switchyard.errors)} ERRORS)` : ''}.`,
+    );
+  }
   if (notes.length) lines.push('', ...notes);
 
   const cacheRows = Object.entries(CACHE_CASES).filter(([key]) => load[key]);

@@ -24,8 +24,8 @@ const { values: args } = parseArgs({
     processes: { type: 'string' },
     /** measure without nginx even when it is installed (the origin is then a Node server) */
     'no-nginx': { type: 'boolean', default: false },
-    /** comma-separated subset of json,html,links,subst,json-hit,links-hit,stream,ttfb */
-    cases: { type: 'string', default: 'json,html,links,subst,json-hit,links-hit,stream,ttfb' },
+    /** comma-separated subset of json,html,links,subst,json-hit,links-hit,pool,pooldown,stream,ttfb */
+    cases: { type: 'string', default: 'json,html,links,subst,json-hit,links-hit,pool,pooldown,stream,ttfb' },
   },
 });
 const seconds = Number(args.seconds);
@@ -65,6 +65,12 @@ async function main(): Promise<void> {
     log(`origin on ${origin} (${nginx ? 'nginx, static files' : 'Node'})`);
     const direct = nginx ? await nginxServer(nginx, join(dir, 'nginx-origin'), originConfig(join(dir, 'nginx-origin'), root, originPort), originPort) : await forkOrigin(root, originPort);
     servers.push(direct);
+    // Origin pools: a second origin serving the same files, and a port nothing listens on.
+    const origin2Port = await freePort();
+    const origin2 = `http://127.0.0.1:${origin2Port}`;
+    const second = nginx ? await nginxServer(nginx, join(dir, 'nginx-origin2'), originConfig(join(dir, 'nginx-origin2'), root, origin2Port), origin2Port) : await forkOrigin(root, origin2Port);
+    servers.push(second);
+    const downOrigin = `http://127.0.0.1:${await freePort()}`;
 
     log('building the gateway as wrangler deploy would');
     const bundle = build(join(dir, 'build'));
@@ -81,6 +87,8 @@ async function main(): Promise<void> {
         // Cache hits: the origin (nginx with etag off, no Cache-Control) gives no freshness, so the ttl does.
         { path: '/cached', origin, rewriteLinks: false, cache: { ttl: 3600 } },
         { path: '/site-cached', origin, cache: { ttl: 3600 } },
+        { path: '/pool', origins: [origin, origin2], balance: 'round_robin', rewriteLinks: false },
+        { path: '/pool-down', origins: [origin, downOrigin], balance: 'round_robin', retry: {}, health: {}, rewriteLinks: false },
         { path: '/', origin, rewriteLinks: false },
       ],
     };
@@ -113,7 +121,11 @@ async function main(): Promise<void> {
       // nginx proxy_cache (and sub_filter, which it runs on every hit) against switchyard's cache.
       'json-hit': { nginx: `/cached${PATHS.json}`, switchyard: `/cached${PATHS.json}` },
       'links-hit': { nginx: `/site-cached${PATHS.links}`, switchyard: `/site-cached${PATHS.links}` },
+      pool: { switchyard: `/pool${PATHS.json}` },
+      pooldown: { switchyard: `/pool-down${PATHS.json}` },
     };
+    // First, while no process has ejected the down origin yet: every GET is retried on the other.
+    if (cases.has('pooldown')) await checkBeforeEjection(switchyard.base + `/pool-down${PATHS.json}`, checks);
     await checkOutputs(targets, urls, origin, checks);
 
     const loadRuns: Record<string, Partial<Record<Target, LoadResult[]>>> = {};
@@ -233,6 +245,14 @@ async function checkOutputs(
     }
   }
   for (const [name, value] of Object.entries(checks)) log(`check ${name}: ${value}`);
+}
+
+/** GETs to a pool with one of its two origins down, before ejection: how many the client saw fail. */
+async function checkBeforeEjection(url: string, checks: Record<string, string>): Promise<void> {
+  const statuses = await Promise.all(Array.from({ length: 64 }, () => fetch(url).then(async (res) => (await res.arrayBuffer(), res.status), () => 0)));
+  const failed = statuses.filter((status) => status !== 200).length;
+  checks['pool with one of two origins down, 64 concurrent GETs before ejection'] = failed ? `${failed} FAILED` : 'all answered 200';
+  log(`check pool before ejection: ${checks['pool with one of two origins down, 64 concurrent GETs before ejection']}`);
 }
 
 /** The gateway bundle with no fast rewriter for body.ts, so every page goes to the HTMLRewriter one (html.ts). */

@@ -5,6 +5,8 @@ import { compileAccess, type AccessPolicy } from '../access.ts';
 import { cacheFingerprint } from '../cache/key.ts';
 import { compileCache, type CachePolicy } from '../cache/policy.ts';
 import { compileCors, type CorsPolicy } from '../cors.ts';
+import { compilePool } from '../pool/compile.ts';
+import type { Pool } from '../pool/pool.ts';
 import { rateLimitBindingProblem } from '../ratelimit.ts';
 import { routePathForm } from '../url.ts';
 import { describeIssues, describeJsonError } from './issues.ts';
@@ -36,7 +38,10 @@ export interface Route {
   /** path without trailing slash; '' for the catch-all '/' */
   prefix: string;
   host?: { exact?: string; suffix?: string };
+  /** every origin of the route, in file order (a pool's members too: links and cookies map them all) */
   upstreams: Upstream[];
+  /** null for one origin with no balance, retry or health: forward then makes one plain fetch */
+  pool: Pool | null;
   stripPrefix: boolean;
   preserveHost: boolean;
   timeout: number;
@@ -168,7 +173,8 @@ function compileRoute(entry: RouteConfig, index: number, resolve: Resolve, probl
   const at = `routes[${index}]`;
   const secrets: string[] = [];
   if (!entry.origin === !entry.origins) problems.push(`${at}: needs exactly one of "origin" or "origins"`);
-  const upstreams = (entry.origins ?? (entry.origin ? [entry.origin] : [])).map(parseUpstream);
+  const timeout = entry.timeout ?? DEFAULT_TIMEOUT_MS;
+  const { upstreams, pool } = compilePool(entry, timeout, at, problems);
 
   const headerOps = (which: 'request' | 'response'): HeaderOps => {
     const ops = entry.headers?.[which];
@@ -220,9 +226,10 @@ function compileRoute(entry: RouteConfig, index: number, resolve: Resolve, probl
     prefix,
     host,
     upstreams,
+    pool,
     stripPrefix: entry.stripPrefix ?? true,
     preserveHost: entry.preserveHost ?? false,
-    timeout: entry.timeout ?? DEFAULT_TIMEOUT_MS,
+    timeout,
     rewriteLinks: entry.rewriteLinks ?? true,
     sticky: entry.sticky ?? true,
     requestHeaders,
@@ -235,9 +242,4 @@ function compileRoute(entry: RouteConfig, index: number, resolve: Resolve, probl
     cacheFingerprint: '',
     config,
   };
-}
-
-function parseUpstream(origin: string): Upstream {
-  const url = new URL(origin);
-  return { origin: url.origin, base: url.pathname.replace(/\/+$/, '') };
 }

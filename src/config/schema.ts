@@ -64,13 +64,13 @@ const rateLimit = v.strictObject({
   period: v.optional(v.picklist([10, 60], 'must be 10 or 60 (the binding\'s period)')),
 });
 
-const seconds = v.pipe(v.number(), v.integer(), v.minValue(0));
+const wholeSeconds = v.pipe(v.number(), v.integer(), v.minValue(0));
 
 const cache = v.strictObject({
-  ttl: v.optional(seconds),
+  ttl: v.optional(wholeSeconds),
   override: v.optional(v.boolean()),
-  staleWhileRevalidate: v.optional(seconds),
-  staleIfError: v.optional(seconds),
+  staleWhileRevalidate: v.optional(wholeSeconds),
+  staleIfError: v.optional(wholeSeconds),
   query: v.optional(v.union([v.picklist(['all', 'none']), v.array(v.pipe(v.string(), v.minLength(1, 'must not be empty')))], 'must be "all", "none" or a list of parameter names')),
   vary: v.optional(v.array(headerName)),
   cookies: v.optional(v.picklist(['bypass', 'ignore'])),
@@ -85,10 +85,65 @@ const substitution = v.strictObject({
   contentTypes: v.optional(v.array(v.string())),
 });
 
+// Origin pools (src/pool/): members, how a request picks one, when it tries another, passive health.
+const poolMember = v.union(
+  [
+    httpUrl,
+    v.strictObject({
+      url: httpUrl,
+      weight: v.optional(v.pipe(v.number(), v.gtValue(0, 'must be greater than 0'), v.maxValue(1_000_000, 'must be at most 1000000'))),
+      backup: v.optional(v.boolean()),
+    }),
+  ],
+  'must be a URL string or an object { "url", "weight", "backup" }',
+);
+
+const BALANCE_MESSAGE = 'must be "first", "round_robin", "random", "ip_hash" or "least_busy"';
+const balance = v.picklist(['first', 'round_robin', 'random', 'ip_hash', 'least_busy'], BALANCE_MESSAGE);
+
+const RETRY_ON_MESSAGE = 'must be "connect", "timeout" or a status from 500 to 599';
+const retryOn = v.union(
+  [
+    v.picklist(['connect', 'timeout'], RETRY_ON_MESSAGE),
+    v.pipe(v.number(RETRY_ON_MESSAGE), v.integer(RETRY_ON_MESSAGE), v.minValue(500, RETRY_ON_MESSAGE), v.maxValue(599, RETRY_ON_MESSAGE)),
+  ],
+  RETRY_ON_MESSAGE,
+);
+
+const HEALTH_STATUS_MESSAGE = 'must be a status from 500 to 599, or 429';
+const healthStatus = v.union(
+  [
+    v.literal(429, HEALTH_STATUS_MESSAGE),
+    v.pipe(v.number(HEALTH_STATUS_MESSAGE), v.integer(HEALTH_STATUS_MESSAGE), v.minValue(500, HEALTH_STATUS_MESSAGE), v.maxValue(599, HEALTH_STATUS_MESSAGE)),
+  ],
+  HEALTH_STATUS_MESSAGE,
+);
+
+const seconds = v.pipe(v.number(), v.gtValue(0, 'must be greater than 0 (seconds)'), v.maxValue(86_400, 'must be at most 86400 (a day)'));
+
+const retry = v.strictObject({
+  // Each attempt is a subrequest, and the runtime caps them per request (50 on the free plan).
+  attempts: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0, 'must be >=0'), v.maxValue(10, 'must be at most 10 (each attempt is a subrequest)'))),
+  on: v.optional(v.array(retryOn)),
+  methods: v.optional(v.array(method)),
+  bodyBytes: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0, 'must be >=0'), v.maxValue(1_048_576, 'must be at most 1048576 (1 MiB; the body is held in memory)'))),
+  attemptTimeout: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1, 'must be at least 1 ms'))),
+});
+
+const health = v.strictObject({
+  failures: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1, 'must be at least 1'))),
+  window: v.optional(seconds),
+  cooldown: v.optional(seconds),
+  statuses: v.optional(v.array(healthStatus)),
+});
+
 export const routeSchema = v.strictObject({
   path: v.pipe(v.string(), v.regex(/^\/[^?#\s]*$/, 'must start with "/" and hold no query, fragment or space')),
   origin: v.optional(httpUrl),
-  origins: v.optional(v.pipe(v.array(httpUrl), v.minLength(1, 'must list at least one origin'))),
+  origins: v.optional(v.pipe(v.array(poolMember), v.minLength(1, 'must list at least one origin'))),
+  balance: v.optional(balance),
+  retry: v.optional(retry),
+  health: v.optional(health),
   host: v.optional(v.pipe(v.string(), v.regex(/^(\*\.)?[A-Za-z0-9.-]+(:\d+)?$/, 'must be a host name, optionally "*." + domain'))),
   stripPrefix: v.optional(v.boolean()),
   preserveHost: v.optional(v.boolean()),
@@ -115,3 +170,7 @@ export type CorsConfig = v.InferOutput<typeof corsObject>;
 export type AccessConfig = v.InferOutput<typeof access>;
 export type CacheConfig = v.InferOutput<typeof cache>;
 export type SubstitutionConfig = v.InferOutput<typeof substitution>;
+export type PoolMemberConfig = v.InferOutput<typeof poolMember>;
+export type RetryConfig = v.InferOutput<typeof retry>;
+export type HealthConfig = v.InferOutput<typeof health>;
+export type BalanceConfig = v.InferOutput<typeof balance>;

@@ -14,6 +14,8 @@ export interface RawRequest {
   method?: string;
   headers?: Record<string, string | string[]>;
   body?: string | Buffer;
+  /** the client's own address: any of 127.0.0.0/8 reaches a gateway on 127.0.0.1, as a different client */
+  localAddress?: string;
 }
 
 export function request(base: string, path: string, options: RawRequest = {}): Promise<RawResponse> {
@@ -25,7 +27,7 @@ export function request(base: string, path: string, options: RawRequest = {}): P
   }
   return new Promise((resolve, reject) => {
     const req = http.request(
-      { host: url.hostname, port: url.port, path, method: options.method ?? 'GET', headers, agent: false },
+      { host: url.hostname, port: url.port, path, method: options.method ?? 'GET', headers, agent: false, localAddress: options.localAddress },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
