@@ -79,9 +79,9 @@ const DOCS: Record<string, string> = {
   'routes[].cache.override': 'Use ttl even when the origin gives its own freshness (max-age, s-maxage, Expires, no-cache, must-revalidate). Never overrides no-store, private or Set-Cookie. Default false.',
   'routes[].cache.staleWhileRevalidate': 'Seconds past freshness a stale entry is served while one background request refreshes it. The origin\'s stale-while-revalidate directive counts too. Default 0.',
   'routes[].cache.staleIfError': 'Seconds past freshness a stale entry is served when the origin cannot be reached, times out or answers 5xx. The origin\'s stale-if-error directive counts too. Default 0.',
-  'routes[].cache.query': 'Which query parameters are part of the key: "all" (default; sorted, so ?b=1&a=2 is ?a=2&b=1), "none", or a list of names to keep.',
+  'routes[].cache.query': 'Which query parameters are part of the key: "all" (sorted, so ?b=1&a=2 is ?a=2&b=1), "none", or a list of names to keep; the origin still gets the query as sent. Default "all".',
   'routes[].cache.vary': 'Request headers whose values split the key, besides those the origin\'s Vary names. Default none.',
-  'routes[].cache.cookies': '"bypass" (default): a request carrying a cookie (other than the gateway\'s own site cookie) is neither served from nor stored in the cache. "ignore": cookies are kept out of cached requests to the origin, so what is stored is never one user\'s page.',
+  'routes[].cache.cookies': '"bypass": a request carrying a cookie (other than the gateway\'s own site cookie) is neither served from nor stored in the cache. "ignore": such requests use the cache, and cached requests reach the origin without their cookies, so what is stored is never one user\'s page. Default "bypass".',
   'routes[].cache.version': 'A string in every key of this route: change it to drop all of the route\'s entries at once. Default "".',
   'routes[].cache.maxEntryBytes': 'Largest response stored, in bytes; a larger one is served and not stored. Default 8388608 (8 MiB).',
 };

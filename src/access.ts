@@ -24,7 +24,8 @@ export function compileAccess(config: AccessConfig | undefined, at: string, prob
   const ranges = (list: string[] | undefined, field: string): IpRange[] =>
     (list ?? []).flatMap((text, i) => {
       const range = parseCidr(text);
-      if (!range) problems.push(`${at}.${field}[${i}]: "${text}" is not an IPv4 or IPv6 address or CIDR range`);
+      // Never the value itself: ROUTES may be a secret.
+      if (!range) problems.push(`${at}.${field}[${i}]: is not an IPv4 or IPv6 address or CIDR range`);
       return range ? [range] : [];
     });
   return {
