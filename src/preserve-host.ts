@@ -35,7 +35,9 @@ function builtForDev(): boolean {
   }
 }
 const DEV = builtForDev();
-const PLAIN_HOST = /^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
+// The Host the match stage checked (src/host.ts): nothing in it can move the path, but only
+// what every URL parser takes as a host name goes into the URL.
+const PLAIN_HOST = /^(?:[A-Za-z0-9._~-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
 let warned = false;
 
 /** How to ask `origin` for `url` (a URL at that origin) with the client's Host. */

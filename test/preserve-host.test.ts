@@ -37,9 +37,11 @@ describe('preserveHost under bare workerd', () => {
     expect(seen.headers['x-forwarded-host']).toBe('app.example.test');
   });
 
-  it('keeps a port the client named', async () => {
+  it('keeps a port the client named, and a name with an underscore', async () => {
     const res = await request(gateway.url, '/keep/y', { headers: { host: 'app.example.test:8443' } });
     expect(res.json().headers.host).toBe('app.example.test:8443');
+    const underscore = await request(gateway.url, '/keep/y', { headers: { host: 'my_app.example.test' } });
+    expect(underscore.json().headers.host).toBe('my_app.example.test');
   });
 
   it('reaches each origin of a pool at its own address', async () => {
