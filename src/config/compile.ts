@@ -5,6 +5,7 @@ import { compileAccess, type AccessPolicy } from '../access.ts';
 import { compileCors, type CorsPolicy } from '../cors.ts';
 import { rateLimitBindingProblem } from '../ratelimit.ts';
 import { routePathForm } from '../url.ts';
+import { compileObserve, type Observe } from '../observe/settings.ts';
 import { describeIssues, describeJsonError } from './issues.ts';
 import { configSchema, type RouteConfig, type RoutesConfig } from './schema.ts';
 
@@ -57,6 +58,8 @@ export interface Gateway {
   routes: Route[];
   /** match order: longest prefix first, then exact host, wildcard host, any host; then file order */
   matchOrder: Route[];
+  /** request ids, the access log, Server-Timing and the status page */
+  observe: Observe;
 }
 
 export type CompileResult =
@@ -126,6 +129,7 @@ export function compileConfig(raw: unknown, env: Record<string, unknown>, option
     const missing = rateLimitBindingProblem(route.config.rateLimit, env, `routes[${route.index}].rateLimit.binding`);
     if (missing) (options.unboundBindings === 'warning' ? warnings : problems).push(missing);
   }
+  const observe = compileObserve(config, routes, resolve, problems, warnings);
   const seen = new Map<string, number>();
   for (const route of routes) {
     const key = `${route.config.host ?? ''} ${route.prefix}`;
@@ -139,7 +143,7 @@ export function compileConfig(raw: unknown, env: Record<string, unknown>, option
   const matchOrder = [...routes].sort(
     (a, b) => b.prefix.length - a.prefix.length || hostRank(b) - hostRank(a) || a.index - b.index,
   );
-  return { ok: true, gateway: { id: config.id ?? 'switchyard', routes, matchOrder }, warnings };
+  return { ok: true, gateway: { id: config.id ?? 'switchyard', routes, matchOrder, observe }, warnings };
 }
 
 /** An exact host is more specific than a wildcard, which is more specific than none. */

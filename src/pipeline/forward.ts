@@ -16,9 +16,11 @@ export async function forward(exchange: Exchange): Promise<Response | GatewayErr
     {
       clientIp: exchange.clientIp,
       proto: exchange.target.origin.startsWith('https:') ? 'https' : 'http',
-      clientHost: request.headers.get('host') ?? new URL(exchange.target.origin).host,
+      // Read by match already.
+      clientHost: exchange.trace.host ?? new URL(exchange.target.origin).host,
       prefix: route.stripPrefix && route.prefix && !exchange.fromOriginRoot ? route.prefix : null,
       gatewayId: exchange.gateway.id,
+      requestId: { header: exchange.gateway.observe.requestId.header, id: exchange.trace.id },
     },
     route.requestHeaders,
   );

@@ -3,6 +3,7 @@ import type { Gateway, Route } from '../config/compile.ts';
 import type { GatewayError } from '../errors.ts';
 import { stickyRoute } from '../sticky.ts';
 import { checkPath, findRoute, restOfPath, splitTarget, type Target } from '../url.ts';
+import type { Trace } from './trace.ts';
 
 export interface Match {
   target: Target;
@@ -13,11 +14,16 @@ export interface Match {
   fromOriginRoot?: boolean;
 }
 
-export function matchRequest(request: Request, gateway: Gateway): Match | GatewayError {
+/** Notes the request's path, query and Host on `trace` as it reads them. */
+export function matchRequest(request: Request, gateway: Gateway, trace: Trace): Match | GatewayError {
   const target = splitTarget(request.url);
+  trace.path = target.path;
+  trace.query = target.query;
   const verdict = checkPath(target.path);
   if (!verdict.ok) return { status: 400, reason: verdict.reason };
-  const host = request.headers.get('host') ?? new URL(target.origin).host;
+  const sent = request.headers.get('host');
+  trace.host = sent;
+  const host = sent ?? new URL(target.origin).host;
   const route = findRoute(gateway, host, verdict.path);
   if (!route || route.prefix === '') {
     // Root-relative: relative to the origin that served the referring page (its root, not its base path).
