@@ -11,7 +11,7 @@ const EXACT = 32;
 const SUB = 8;
 const BUCKETS = EXACT + (31 - 5) * SUB;
 
-function bucketOf(ms: number): number {
+export function bucketOf(ms: number): number {
   if (ms < EXACT) return ms < 0 ? 0 : ms;
   const exponent = 31 - Math.clz32(ms);
   const sub = (ms >>> (exponent - 3)) & (SUB - 1);
