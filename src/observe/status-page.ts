@@ -61,7 +61,7 @@ export function statusPage(report: StatusReport): string {
 <meta name="robots" content="noindex"><title>switchyard status · ${escapeHtml(gateway.id)}</title><style>${STYLE}</style></head>
 <body>
 <h1>switchyard <code>${escapeHtml(gateway.id)}</code></h1>
-<p class="muted">version ${escapeHtml(gateway.version)} · built ${escapeHtml(gateway.builtAt ?? 'at an unknown time (not built by scripts/workerd.ts)')}${gateway.deployment ? ` · Cloudflare version <code>${escapeHtml(gateway.deployment.id)}</code> uploaded ${escapeHtml(gateway.deployment.timestamp || '–')}` : ''} · page generated ${escapeHtml(report.generatedAt)} · request id <code>${escapeHtml(report.requestId)}</code></p>
+<p class="muted">version ${escapeHtml(gateway.version)} · ${gateway.builtAt ? `built ${escapeHtml(gateway.builtAt)}` : 'build time not stamped'}${gateway.deployment ? ` · Cloudflare version <code>${escapeHtml(gateway.deployment.id)}</code> uploaded ${escapeHtml(gateway.deployment.timestamp || '–')}` : ''} · page generated ${escapeHtml(report.generatedAt)} · request id <code>${escapeHtml(report.requestId)}</code></p>
 
 <h2>Config</h2>
 <p>Routes from ${escapeHtml(config.from)}. Request ids in <code>${escapeHtml(report.observe.requestIdHeader)}</code>${report.observe.trustIncoming ? ' (a client\'s own kept when valid)' : ''}; log: ${escapeHtml(log.requests)}${log.requests === 'all' && log.sample < 1 ? `, ${log.sample} of successful requests` : ''}${log.query ? ', with queries' : ''}; Server-Timing ${report.observe.serverTiming ? 'on' : 'off'}.</p>
