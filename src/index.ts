@@ -14,6 +14,7 @@ import { answerAdmin, isAdminPath } from './observe/admin.ts';
 import { requestId } from './observe/request-id.ts';
 import { DEFAULT_OBSERVE } from './observe/settings.ts';
 import { serveAsset } from './assets.ts';
+import { errorResponse } from './errors.ts';
 
 // Env comes from `wrangler types`; ROUTES and ${NAME} secrets are read by name at run time.
 type AppEnv = { Bindings: Env & Record<string, unknown> };
@@ -56,6 +57,9 @@ app.all('*', async (c) => {
     return respond(request, trace, observe, { status: 502, reason: 'the gateway failed to handle this request' });
   }
 });
+
+// Only if answering itself failed: a bare error, without the request's id.
+app.onError(() => errorResponse({ status: 502, reason: 'the gateway failed to handle this request' }, null));
 
 interface CfFacts {
   /** the Cloudflare data center: set on the edge (and by wrangler dev), never by bare workerd */
