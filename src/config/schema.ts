@@ -128,7 +128,5 @@ export type RoutesConfig = v.InferOutput<typeof configSchema>;
 export type RouteConfig = v.InferOutput<typeof routeSchema>;
 export type CorsConfig = v.InferOutput<typeof corsObject>;
 export type AccessConfig = v.InferOutput<typeof access>;
-export type RequestIdConfig = v.InferOutput<typeof requestId>;
-export type LogConfig = v.InferOutput<typeof log>;
 export type AdminConfig = v.InferOutput<typeof admin>;
 export type SubstitutionConfig = v.InferOutput<typeof substitution>;
