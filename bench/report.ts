@@ -1,13 +1,14 @@
 // Turns the bench's medians into the tables the README quotes (Markdown) and a JSON record.
 import type { LoadResult, StreamResult } from './measure.ts';
 
-export type Target = 'direct' | 'nginx' | 'bare' | 'hono' | 'switchyard' | 'reference';
+export type Target = 'direct' | 'nginx' | 'bare' | 'hono' | 'switchyard' | 'quiet' | 'reference';
 export const TARGET_NAMES: Record<Target, string> = {
   direct: 'direct (origin)',
   nginx: 'nginx proxy',
   bare: 'bare Worker',
   hono: 'bare Hono Worker',
   switchyard: 'switchyard',
+  quiet: 'switchyard, "log": "none"',
   reference: 'switchyard with HTMLRewriter',
 };
 
@@ -25,7 +26,7 @@ export interface Results {
   checks: Record<string, string>;
 }
 
-export type Spread = Partial<Record<'hono' | 'bare' | 'nginx', [number, number]>>;
+export type Spread = Partial<Record<'hono' | 'bare' | 'nginx' | 'quiet', [number, number]>>;
 
 export const LOAD_CASES: Record<string, string> = {
   json: '1 KB JSON',
@@ -42,7 +43,7 @@ export const CACHE_CASES: Record<string, { label: string; uncached: string }> = 
   'links-hit': { label: '~110 KB page, 2,000 links rewritten, cache hit', uncached: 'links' },
 };
 
-const TARGETS: Target[] = ['direct', 'nginx', 'bare', 'hono', 'switchyard', 'reference'];
+const TARGETS: Target[] = ['direct', 'nginx', 'bare', 'hono', 'switchyard', 'quiet', 'reference'];
 
 const int = (n: number | undefined) => (n === undefined || Number.isNaN(n) ? '–' : Math.round(n).toLocaleString('en-US'));
 const fixed = (n: number | undefined | null, digits = 2) => (n === undefined || n === null || Number.isNaN(n) ? '–' : n.toFixed(digits));
@@ -75,6 +76,12 @@ export function markdown(results: Results): string {
     if (rewriting && row.bare) {
       notes.push(
         `${label}: the bare Worker's ${int(row.bare.rps)} req/s is the page piped through JavaScript unchanged, read as switchyard reads it: the most a streaming rewriter written in JS can reach in workerd (${ratio(row.bare.rps, row.nginx?.rps)} nginx sub_filter); switchyard ÷ bare is its share of that ceiling.`,
+      );
+    }
+    if (row.quiet) {
+      lines.push(`| same, access log off ("log": "none"), req/s | – | | – | – | ${int(row.quiet.rps)} | | | |`);
+      notes.push(
+        `${label}: the access log on (one line per request, "log": "all", written to /dev/null) against off ("log": "none"), same gateway, same run: ${ranged(row.switchyard?.rps, row.quiet.rps, spread[key]?.quiet)} the req/s.`,
       );
     }
     if (row.reference) {

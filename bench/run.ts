@@ -92,8 +92,12 @@ async function main(): Promise<void> {
         { path: '/', origin, rewriteLinks: false },
       ],
     };
-    const switchyard = served(await serve({ port: 0, processes, bundle, bindings: { ROUTES: routes } }));
+    // The access log is on ("log": "all" by default): workerd writes every line, to /dev/null
+    // here. The same gateway with "log": "none" beside it prices the log in the same run.
+    const switchyard = served(await serve({ port: 0, processes, bundle, bindings: { ROUTES: routes }, logFormat: 'discard' }));
     servers.push(switchyard);
+    const quiet = served(await serve({ port: 0, processes, bundle, bindings: { ROUTES: { ...routes, log: 'none' } }, logFormat: 'discard' }));
+    servers.push(quiet);
     const bare = served(await serve({ port: 0, processes, bundle: join(ROOT, 'bench/bare-worker.js'), bindings: { ORIGIN: origin } }));
     servers.push(bare);
     const honoBundle = join(dir, 'hono', 'index.js');
@@ -111,10 +115,10 @@ async function main(): Promise<void> {
       proxy = await nginxServer(nginx, join(dir, 'nginx-proxy'), proxyConfig(join(dir, 'nginx-proxy'), origin, port), port);
       servers.push(proxy);
     }
-    const targets: Partial<Record<Target, Server>> = { direct, nginx: proxy, bare, hono, switchyard, reference };
+    const targets: Partial<Record<Target, Server>> = { direct, nginx: proxy, bare, hono, switchyard, quiet, reference };
 
     const urls: Record<string, Partial<Record<Target, string>>> = {
-      json: { direct: PATHS.json, nginx: PATHS.json, bare: PATHS.json, hono: PATHS.json, switchyard: PATHS.json },
+      json: { direct: PATHS.json, nginx: PATHS.json, bare: PATHS.json, hono: PATHS.json, switchyard: PATHS.json, quiet: PATHS.json },
       html: { direct: PATHS.html, nginx: PATHS.html, bare: PATHS.html, hono: PATHS.html, switchyard: PATHS.html },
       links: { nginx: `/site${PATHS.links}`, bare: `/site${PATHS.links}`, switchyard: `/site${PATHS.links}`, reference: `/site${PATHS.links}` },
       subst: { nginx: `/subst${PATHS.html}`, bare: `/subst${PATHS.html}`, switchyard: `/subst${PATHS.html}` },
@@ -150,7 +154,7 @@ async function main(): Promise<void> {
       }
       if (haveCurl && cases.has('stream')) {
         for (const target of active) {
-          if (target === 'reference') continue;
+          if (target === 'reference' || target === 'quiet') continue;
           const server = targets[target]!;
           // The origin's own memory says nothing about a proxy: only proxies get RSS figures.
           const result = await download(server.base + PATHS.stream, target === 'direct' ? [] : server.pids());
@@ -159,7 +163,7 @@ async function main(): Promise<void> {
         }
       }
       if (cases.has('ttfb')) {
-        const timed = active.filter((t) => t !== 'reference');
+        const timed = active.filter((t) => t !== 'reference' && t !== 'quiet');
         const values = await unloadedTtfbs(timed.map((target) => targets[target]!.base + PATHS.json), 400);
         for (const [at, target] of timed.entries()) (ttfbRuns[target] ??= []).push(values[at]!);
         log(`run ${rep}/${reps} unloaded TTFB: ${timed.map((t) => `${t} ${ttfbRuns[t]!.at(-1)!.toFixed(3)} ms`).join(', ')}`);
@@ -313,7 +317,7 @@ function medianStream(runs: StreamResult[]): StreamResult {
 function perRunSpread(values: Partial<Record<string, number[]>>, compare = (ours: number, theirs: number) => ours / theirs): Spread {
   const ours = values.switchyard;
   const spread: Spread = {};
-  for (const baseline of ['hono', 'bare', 'nginx'] as const) {
+  for (const baseline of ['hono', 'bare', 'nginx', 'quiet'] as const) {
     const theirs = values[baseline];
     if (!ours || !theirs || theirs.length !== ours.length) continue;
     const ratios = ours.map((value, rep) => compare(value, theirs[rep]!));

@@ -13,6 +13,7 @@ import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { readDevVars, readWranglerBindings } from './local-config.ts';
 import { assetsDirectory, build, discardConfig, ROOT, workerdConfig, type WorkerdOptions } from './workerd.ts';
@@ -36,6 +37,12 @@ export interface ServeOptions {
   cacheBytes?: number;
   /** extra `workerd serve` arguments, e.g. --inspector-addr */
   workerdArgs?: string[];
+  /**
+   * The access log (the Worker's console.log on workerd's stdout): 'json' (default) passes the
+   * lines to our stdout as they are, 'pretty' rewrites each as one readable line, 'discard'
+   * drops them (benchmarks).
+   */
+  logFormat?: 'json' | 'pretty' | 'discard';
   log?: (line: string) => void;
 }
 
@@ -73,9 +80,13 @@ export async function serve(options: ServeOptions = {}): Promise<Served> {
   /** Starts one workerd on its own socket; resolves when it listens. */
   const startOne = async (socket?: net.Server): Promise<void> => {
     const server = socket ?? (await listen(host, port, reusePort));
+    const format = options.logFormat ?? 'json';
+    const stdout = format === 'json' ? 'inherit' : format === 'pretty' ? 'pipe' : 'ignore';
     const child = spawn(WORKERD, ['serve', config, '--socket-fd', 'http=3', '--control-fd=4', ...(options.workerdArgs ?? [])], {
-      stdio: ['ignore', 'inherit', 'inherit', fdOf(server), 'pipe'],
+      stdio: ['ignore', stdout, 'inherit', fdOf(server), 'pipe'],
     });
+    // Each process's lines are read whole, so two processes never interleave within a line.
+    if (child.stdout) createInterface({ input: child.stdout, crlfDelay: Infinity }).on('line', (line) => process.stdout.write(`${prettyLine(line)}\n`));
     // The child holds its own copy of the socket now; ours must not accept anything.
     server.close();
     children.add(child);
@@ -110,6 +121,33 @@ export async function serve(options: ServeOptions = {}): Promise<Served> {
       discardConfig(config);
     },
   };
+}
+
+/**
+ * One access log line as a person reads it in a terminal, nginx-like: client, time, request,
+ * status, bytes and total time, then the route, the origin with its status and time to
+ * headers, the request id and any reason. Anything that is not a log line passes unchanged.
+ */
+export function prettyLine(line: string): string {
+  let entry: Record<string, unknown>;
+  try {
+    entry = JSON.parse(line);
+  } catch {
+    return line;
+  }
+  if (!entry || typeof entry !== 'object' || typeof entry.status !== 'number' || typeof entry.id !== 'string') return line;
+  const text = (value: unknown) => (value === null || value === undefined ? '-' : String(value));
+  const parts = [
+    `${text(entry.ip)} [${text(entry.time)}] "${text(entry.method)} ${text(entry.host)}${text(entry.path)}" ${entry.status} ${text(entry.bytes)} ${text(entry.ms)}ms`,
+  ];
+  if (entry.admin) parts.push('status page');
+  else parts.push(`route=${text(entry.route)}`);
+  if (entry.origin) parts.push(`origin=${text(entry.origin)} ${text(entry.originStatus)} ${text(entry.originMs)}ms`);
+  if (Array.isArray(entry.attempts)) parts.push(`attempts=${entry.attempts.length}`);
+  if (entry.cache) parts.push(`cache="${text(entry.cache)}"`);
+  parts.push(`id=${entry.id}`);
+  if (entry.reason) parts.push(`reason="${text(entry.reason)}"`);
+  return parts.join(' ');
 }
 
 /**
@@ -199,11 +237,12 @@ async function main(): Promise<void> {
       processes: { type: 'string' },
       bundle: { type: 'string' },
       'cache-size': { type: 'string' },
+      log: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help) {
-    console.log(`Usage: npm run serve -- [--port N] [--host ADDR] [--processes N] [--bundle dist/index.js]
+    console.log(`Usage: npm run serve -- [--port N] [--host ADDR] [--processes N] [--bundle dist/index.js] [--log json|pretty]
 
 Runs the gateway in bare workerd (production-like), one process per core.
   --port       default $PORT or 8787 (0 picks a free port)
@@ -211,6 +250,9 @@ Runs the gateway in bare workerd (production-like), one process per core.
   --processes  default: one per core
   --bundle     serve a prebuilt bundle instead of building src/
   --cache-size MiB of responses each process's cache holds (routes with "cache"); default 64
+  --log        the access log on stdout: json (default, one JSON line per request) or
+               pretty (one readable line per request); routes.json's "log" says which
+               requests are logged. Everything else goes to stderr.
 Routes: $ROUTES (JSON) if set, else a ROUTES in .dev.vars or wrangler.toml [vars], else
 routes.json. Secrets: .dev.vars, or environment variables named by \${NAME} in the routes.
 Also from wrangler.toml, as npm run dev: [vars], [[ratelimits]] (counted per process) and
@@ -227,6 +269,8 @@ Also from wrangler.toml, as npm run dev: [vars], [[ratelimits]] (counted per pro
   const cacheSize = values['cache-size'] === undefined ? undefined : Number(values['cache-size']);
   if (cacheSize !== undefined && !(cacheSize > 0 && Number.isFinite(cacheSize))) throw new Error(`invalid --cache-size: ${values['cache-size']} (MiB, more than 0)`);
 
+  const logFormat = values.log ?? 'json';
+  if (logFormat !== 'json' && logFormat !== 'pretty') throw new Error(`invalid --log: ${values.log} (json or pretty)`);
   const host = values.host ?? (process.env.HOST || '127.0.0.1');
   if (!host.trim()) throw new Error('invalid --host: empty (0.0.0.0 serves on every interface)');
   const { bindings, rateLimits, routesFrom } = localBindings();
@@ -239,10 +283,12 @@ Also from wrangler.toml, as npm run dev: [vars], [[ratelimits]] (counted per pro
     rateLimits,
     cacheBytes: cacheSize === undefined ? undefined : Math.floor(cacheSize * 1024 * 1024),
     assets: assetsDirectory(),
+    logFormat,
     log: (line) => console.error(line),
   });
   const pids = served.pids();
-  console.log(
+  // On stderr: stdout carries the access log alone, one line per request.
+  console.error(
     `switchyard serving ${served.url} (${pids.length} workerd process${pids.length === 1 ? '' : 'es'}, routes from ${routesFrom})`,
   );
   const shutdown = () => void served.stop().then(() => process.exit(0));

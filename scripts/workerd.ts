@@ -12,10 +12,11 @@ import { originBindingName } from '../src/preserve-host.ts';
 export const ROOT = resolve(fileURLToPath(import.meta.url), '../..');
 const BIN = join(ROOT, 'node_modules/.bin');
 
-/** Bundles src/ exactly as `wrangler deploy` would, into dir. */
+/** Bundles src/ exactly as `wrangler deploy` would, into dir, stamped with the build time (the status page shows it). */
 export function build(outDir = join(ROOT, 'dist')): string {
+  const stamp = `SWITCHYARD_BUILT_AT:${JSON.stringify(new Date().toISOString())}`;
   // process.execPath: wrangler needs Node 22, which a bare `#!/usr/bin/env node` may not find.
-  execFileSync(process.execPath, [join(ROOT, 'node_modules/wrangler/bin/wrangler.js'), 'deploy', '--dry-run', '--outdir', outDir], {
+  execFileSync(process.execPath, [join(ROOT, 'node_modules/wrangler/bin/wrangler.js'), 'deploy', '--dry-run', '--outdir', outDir, '--define', stamp], {
     cwd: ROOT,
     stdio: ['ignore', 'ignore', 'inherit'],
     env: { ...process.env, WRANGLER_SEND_METRICS: 'false' },
@@ -244,13 +245,21 @@ export interface RunningWorkerd {
   port: number;
   url: string;
   process: ChildProcess;
+  /** what the Worker printed to stdout so far (console.log: the access log), when captured */
+  stdout(): string;
   stop(): Promise<void>;
 }
 
-/** Starts workerd and resolves once its socket listens (reported on the control fd). */
-export function startWorkerd(options: WorkerdOptions, extraArgs: string[] = []): Promise<RunningWorkerd> {
-  return runWorkerd(workerdConfig(options), extraArgs);
+/**
+ * Starts workerd and resolves once its socket listens (reported on the control fd). Its stdout
+ * (the Worker's console.log: one access log line per request) is kept for `stdout()` and
+ * echoed only with SWITCHYARD_WORKERD_LOG set, unless `stdout` says 'inherit' or 'ignore'.
+ */
+export function startWorkerd(options: WorkerdOptions, extraArgs: string[] = [], stdout: Stdout = 'capture'): Promise<RunningWorkerd> {
+  return runWorkerd(workerdConfig(options), extraArgs, stdout);
 }
+
+type Stdout = 'inherit' | 'capture' | 'ignore';
 
 /**
  * A config for the cache service alone, on its own socket: a store that gateways in other
@@ -269,11 +278,16 @@ const config :Workerd.Config = (
 }
 
 /** Runs workerd on a config written by workerdConfig or cacheStoreConfig, deleting it when workerd exits. */
-export function runWorkerd(config: string, extraArgs: string[] = []): Promise<RunningWorkerd> {
+export function runWorkerd(config: string, extraArgs: string[] = [], stdout: Stdout = 'capture'): Promise<RunningWorkerd> {
   const child = spawn(join(BIN, 'workerd'), ['serve', config, '--control-fd=3', ...extraArgs], {
-    stdio: ['ignore', 'inherit', 'pipe', 'pipe'],
+    stdio: ['ignore', stdout === 'capture' ? 'pipe' : stdout, 'pipe', 'pipe'],
   });
   child.once('exit', () => discardConfig(config));
+  let printed = '';
+  child.stdout?.on('data', (chunk) => {
+    printed += chunk;
+    if (process.env.SWITCHYARD_WORKERD_LOG) process.stdout.write(chunk);
+  });
   let stderr = '';
   child.stderr!.on('data', (chunk) => {
     stderr += chunk;
@@ -291,6 +305,7 @@ export function runWorkerd(config: string, extraArgs: string[] = []): Promise<Ru
             port,
             url: `http://127.0.0.1:${port}`,
             process: child,
+            stdout: () => printed,
             stop: () =>
               new Promise((done) => {
                 if (child.exitCode !== null) return done();

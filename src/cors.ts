@@ -174,13 +174,16 @@ const NEVER_EXPOSED = new Set(['set-cookie', 'set-cookie2', ...HOP_BY_HOP]);
 /**
  * Replaces whatever Access-Control-* the response had with this route's answer for `origin`,
  * in place. A disallowed origin gets none, so the browser keeps the body from the page.
+ * `timing`: the page that may read the response may read its Server-Timing too, which
+ * PerformanceResourceTiming shows a cross-origin page only with Timing-Allow-Origin.
  */
-export function applyCors(policy: CorsPolicy, origin: string | null, headers: Headers): void {
+export function applyCors(policy: CorsPolicy, origin: string | null, headers: Headers, timing = false): void {
   for (const name of [...headers.keys()]) if (name.startsWith('access-control-')) headers.delete(name);
   addVary(headers, 'Origin');
   const allowOrigin = allowedOrigin(policy, origin);
   if (!allowOrigin) return;
   headers.set('access-control-allow-origin', allowOrigin);
+  if (timing) headers.set('timing-allow-origin', allowOrigin);
   if (policy.credentials) headers.set('access-control-allow-credentials', 'true');
   const expose = policy.exposeHeaders ?? [...new Set(headers.keys())].filter((name) => !NEVER_EXPOSED.has(name) && !name.startsWith('access-control-'));
   if (expose.length) headers.set('access-control-expose-headers', expose.join(', '));

@@ -47,7 +47,8 @@ export function brokenRequestBody(route: string): GatewayError {
 const escapeHtml = (text: string) =>
   text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
-export function errorResponse(error: GatewayError, accept: string | null, problems?: string[]): Response {
+/** `id`: the request id, which the body names so a user can quote it. */
+export function errorResponse(error: GatewayError, accept: string | null, problems?: string[], id?: string): Response {
   const title = TITLES[error.status] ?? 'Error';
   const headers = new Headers(error.headers);
   headers.set('cache-control', 'no-store');
@@ -56,10 +57,11 @@ export function errorResponse(error: GatewayError, accept: string | null, proble
     headers.set('content-type', 'text/html; charset=utf-8');
     const list = problems?.length ? `<ul>${problems.map((p) => `<li><code>${escapeHtml(p)}</code></li>`).join('')}</ul>` : '';
     const route = error.route ? `<p>Route: <code>${escapeHtml(error.route)}</code></p>` : '';
-    const body = `<!doctype html><meta charset="utf-8"><title>${error.status} ${title}</title><h1>${error.status} ${title}</h1><p>${escapeHtml(error.reason)}</p>${route}${list}<hr><small>switchyard</small>\n`;
+    const request = id ? `<p>Request id: <code>${escapeHtml(id)}</code></p>` : '';
+    const body = `<!doctype html><meta charset="utf-8"><title>${error.status} ${title}</title><h1>${error.status} ${title}</h1><p>${escapeHtml(error.reason)}</p>${route}${request}${list}<hr><small>switchyard</small>\n`;
     return new Response(body, { status: error.status, headers });
   }
   headers.set('content-type', 'application/json; charset=utf-8');
-  const body = { error: { status: error.status, title, reason: error.reason, route: error.route ?? null, ...(problems ? { problems } : {}) } };
+  const body = { error: { status: error.status, title, reason: error.reason, route: error.route ?? null, ...(id ? { requestId: id } : {}), ...(problems ? { problems } : {}) } };
   return new Response(JSON.stringify(body) + '\n', { status: error.status, headers });
 }

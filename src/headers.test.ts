@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { filterAcceptEncoding, isLoop, stripHopByHop, upstreamRequestHeaders } from './headers.ts';
 
-const context = { clientIp: '203.0.113.7', proto: 'https', clientHost: 'gw.example', prefix: '/api', gatewayId: 'switchyard' };
+const context = { clientIp: '203.0.113.7', proto: 'https', clientHost: 'gw.example', prefix: '/api', gatewayId: 'switchyard', requestId: { header: 'x-request-id', id: 'f1d2' } };
 const noOps = { set: [], remove: [] };
 
 describe('upstreamRequestHeaders', () => {
@@ -29,6 +29,13 @@ describe('upstreamRequestHeaders', () => {
     expect(out.get('accept')).toBe('text/plain');
   });
 
+  it('sends the request id in its header, in place of one the client sent', () => {
+    const out = upstreamRequestHeaders(new Headers({ 'X-Request-Id': 'client-chosen', accept: '*/*' }), context, noOps);
+    expect(out.get('x-request-id')).toBe('f1d2');
+    const custom = upstreamRequestHeaders(new Headers({ 'x-trace': 'client-chosen' }), { ...context, requestId: { header: 'x-trace', id: 'abc' } }, noOps);
+    expect(custom.get('x-trace')).toBe('abc');
+  });
+
   it('strips hop-by-hop headers and those named in Connection', () => {
     const out = upstreamRequestHeaders(
       new Headers({ connection: 'keep-alive, x-secret-hop', 'keep-alive': '5', te: 'trailers', 'x-secret-hop': '1', 'proxy-authorization': 'x', upgrade: 'h2c' }),
@@ -43,7 +50,7 @@ describe('upstreamRequestHeaders', () => {
       ['accept', 'text/html'],
       ['accept', 'application/json'],
       ['cookie', 'a=1; b=2'],
-      ['x-request-id', 'r1'],
+      ['x-correlation-id', 'r1'],
       ['connection', 'keep-alive'],
     ]);
     const out = upstreamRequestHeaders(incoming, { ...context, clientIp: null, prefix: null }, noOps);
@@ -52,9 +59,10 @@ describe('upstreamRequestHeaders', () => {
       ['cdn-loop', 'switchyard'],
       ['cookie', 'a=1; b=2'],
       ['via', '1.1 switchyard'],
+      ['x-correlation-id', 'r1'],
       ['x-forwarded-host', 'gw.example'],
       ['x-forwarded-proto', 'https'],
-      ['x-request-id', 'r1'],
+      ['x-request-id', 'f1d2'],
     ]);
   });
 

@@ -59,6 +59,8 @@ export interface ForwardContext {
   /** the stripped prefix, or null when nothing was stripped */
   prefix: string | null;
   gatewayId: string;
+  /** the request id and the header it goes upstream in (lower-case); a client's own is replaced */
+  requestId: { header: string; id: string };
 }
 
 /** Client headers the gateway drops or sets afresh itself (besides x-forwarded-* and cf-*). */
@@ -77,7 +79,7 @@ export function upstreamRequestHeaders(incoming: Headers, context: ForwardContex
   for (const name of incoming.keys()) {
     const hop = HOP_BY_HOP.has(name) || named?.has(name);
     const keptForWebSocket = webSocket && (name === 'upgrade' || name === 'connection');
-    const replaced = REPLACED_UPSTREAM.has(name) || name.startsWith('x-forwarded-') || name.startsWith('cf-');
+    const replaced = REPLACED_UPSTREAM.has(name) || name.startsWith('x-forwarded-') || name.startsWith('cf-') || name === context.requestId.header;
     if (hop ? !keptForWebSocket : replaced) headers.delete(name);
   }
   // Every name set below was deleted above, so appending is setting.
@@ -97,6 +99,7 @@ export function upstreamRequestHeaders(incoming: Headers, context: ForwardContex
     .filter((item) => item && !/^cloudflare\b/i.test(item));
   loops.push(context.gatewayId);
   headers.append('cdn-loop', loops.join(', '));
+  headers.append(context.requestId.header, context.requestId.id);
 
   if (ops.remove.length || ops.set.length) applyHeaderOps(headers, ops);
   return headers;

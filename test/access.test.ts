@@ -1,7 +1,7 @@
 // Per-route access control through the real gateway in workerd. Every client here is
 // 127.0.0.1 (or ::1 for the IPv6 gateway), so IP rules use ranges that do / do not hold them.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startWorkerd } from '../scripts/workerd.ts';
+import { startWorkerd, type RunningWorkerd } from '../scripts/workerd.ts';
 import { startGateway, type Gateway } from './support/gateway.ts';
 import { request } from './support/http.ts';
 import { echo, readBody, startOrigin, type Origin } from './support/origin.ts';
@@ -15,7 +15,7 @@ let uploadOrigin: Origin;
 /** bodies the upload origin read to their end */
 const uploads: string[] = [];
 let gateway: Gateway;
-let gateway6: Gateway;
+let gateway6: RunningWorkerd;
 let gateway6Url: string;
 
 const routes = () => ({

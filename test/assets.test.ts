@@ -38,6 +38,8 @@ afterAll(async () => {
 describe('local files', () => {
   it('serves the front end and its files where no route matches', async () => {
     const index = await request(gateway.url, '/');
+    expect(index.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    expect(index.headers['server-timing']).toMatch(/^gateway;dur=\d+$/);
     expect(index.status).toBe(200);
     expect(index.headers['content-type']).toBe('text/html; charset=utf-8');
     expect(index.text).toBe('<h1>front end</h1>');

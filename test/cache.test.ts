@@ -89,6 +89,17 @@ describe('hit after miss', () => {
     expect(count(p)).toBe(1);
   });
 
+  it('reports the outcome in Server-Timing and the access log line', async () => {
+    const p = path(json({ 'cache-control': 'max-age=60' }));
+    const miss = await request(gateway.url, `/c${p}`);
+    const hit = await request(gateway.url, `/c${p}`);
+    expect(miss.headers['server-timing']).toMatch(/^gateway;dur=\d+, origin;dur=\d+, cache;desc="fwd=uri-miss; stored"$/);
+    expect(hit.headers['server-timing']).toMatch(/^gateway;dur=\d+, cache;desc="hit; ttl=\d+"$/);
+    const line = await gateway.logFor((entry) => entry.id === hit.headers['x-request-id']);
+    expect(line).toMatchObject({ route: '/c', status: 200, cache: expect.stringMatching(/^hit; ttl=/) });
+    expect(line.origin ?? null).toBeNull();
+  });
+
   it('counts the Age the origin sent against the freshness', async () => {
     const p = path(json({ 'cache-control': 'max-age=60', age: '50' }));
     await request(gateway.url, `/c${p}`);

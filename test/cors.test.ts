@@ -146,10 +146,10 @@ describe('responses of CORS routes', () => {
     expect(res.headers.vary).toContain('Origin');
   });
 
-  it('uses configured exposeHeaders', async () => {
+  it('uses configured exposeHeaders, plus the request id and Server-Timing', async () => {
     const res = await request(gateway.url, '/list/x', { headers: { origin: 'http://localhost:5173' } });
     expect(res.headers['access-control-allow-origin']).toBe('http://localhost:5173');
-    expect(res.headers['access-control-expose-headers']).toBe('X-Upstream-Token');
+    expect(res.headers['access-control-expose-headers']).toBe('X-Upstream-Token, x-request-id, server-timing');
   });
 
   it('gives wildcard look-alikes no CORS headers', async () => {

@@ -38,7 +38,9 @@ describe('errors', () => {
     const res = await request(gateway.url, '/nowhere/x');
     expect(res.status).toBe(404);
     expect(res.headers['content-type']).toMatch(/application\/json/);
-    expect(res.json()).toEqual({ error: { status: 404, title: 'Not Found', reason: 'no route matches /nowhere/x', route: null } });
+    const id = res.headers['x-request-id'];
+    expect(id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(res.json()).toEqual({ error: { status: 404, title: 'Not Found', reason: 'no route matches /nowhere/x', route: null, requestId: id } });
   });
 
   it('a small HTML page when the client accepts text/html', async () => {

@@ -3,10 +3,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGateway, type Gateway } from './support/gateway.ts';
 import { request } from './support/http.ts';
 import { closedPort } from './support/origin.ts';
-import { startWorkerd } from '../scripts/workerd.ts';
+import { startWorkerd, type RunningWorkerd } from '../scripts/workerd.ts';
 import { inject } from 'vitest';
 
-let gateway: Gateway;
+let gateway: RunningWorkerd;
 let self: number;
 
 beforeAll(async () => {

@@ -4,7 +4,7 @@ import { once } from 'node:events';
 import { basename, dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
-import { localBindings, serve, type Served } from '../scripts/serve.ts';
+import { localBindings, prettyLine, serve, type Served } from '../scripts/serve.ts';
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { assetsDirectory, ROOT, startWorkerd, workerdConfig } from '../scripts/workerd.ts';
@@ -26,6 +26,7 @@ describe('serve()', () => {
     served = await serve({
       port: 0,
       processes: 2,
+      logFormat: 'discard',
       bundle: inject('bundle'),
       bindings: { ROUTES: { routes: [{ path: '/api', origin: `${origin.url}/v1` }] } },
     });
@@ -162,18 +163,24 @@ describe('npm run serve (the command)', () => {
     const child = spawn(process.execPath, [join(ROOT, 'scripts/serve.ts'), '--port', '0', '--processes', '2', '--bundle', inject('bundle')], {
       // An empty HOST is unset, not every interface.
       env: { ...process.env, ROUTES: JSON.stringify(routes), SERVE_TEST_TOKEN: 'sekrit', HOST: '' },
-      stdio: ['ignore', 'pipe', 'inherit'],
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
     try {
       let stdout = '';
+      let stderr = '';
       child.stdout!.on('data', (chunk) => (stdout += chunk));
-      await expect.poll(() => stdout, { timeout: 30_000 }).toMatch(/serving http:\/\/127\.0\.0\.1:\d+ \(2 workerd processes/);
-      const url = /(http:\/\/127\.0\.0\.1:\d+)/.exec(stdout)![1]!;
+      child.stderr!.on('data', (chunk) => (stderr += chunk));
+      await expect.poll(() => stderr, { timeout: 30_000 }).toMatch(/serving http:\/\/127\.0\.0\.1:\d+ \(2 workerd processes/);
+      const url = /(http:\/\/127\.0\.0\.1:\d+)/.exec(stderr)![1]!;
 
       const res = await request(url, '/api/hello');
       expect(res.status).toBe(200);
       expect(res.json().url).toBe('/hello');
       expect(res.json().headers.authorization).toBe('Bearer sekrit');
+      // stdout holds the access log alone: one JSON line per request, the secret nowhere.
+      await expect.poll(() => stdout).toMatch(/"path":"\/api\/hello"/);
+      for (const line of stdout.trim().split('\n')) expect(JSON.parse(line)).toMatchObject({ id: expect.any(String), status: expect.any(Number) });
+      expect(stdout).not.toContain('sekrit');
 
       // wrangler.toml's [assets] folder is served beside the routes, as on the edge.
       const assets = assetsDirectory();
@@ -186,6 +193,43 @@ describe('npm run serve (the command)', () => {
     } finally {
       // SIGTERM, so serve stops its workerd processes even when an assertion failed.
       if (child.exitCode === null) child.kill('SIGTERM');
+    }
+  });
+});
+
+describe('--log pretty', () => {
+  it('prints one readable line per request: client, time, request, status, bytes, times, route, origin, id, reason', () => {
+    const line = {
+      time: '2026-11-22T11:21:45.435Z', id: 'f00d', method: 'GET', host: 'gw.test', path: '/api/x', route: '/api', origin: 'http://10.0.0.5:8080',
+      status: 502, originStatus: null, ms: 31, originMs: 30, bytes: null, ip: '203.0.113.9', reason: 'upstream http://10.0.0.5:8080 could not be reached',
+    };
+    expect(prettyLine(JSON.stringify(line))).toBe(
+      '203.0.113.9 [2026-11-22T11:21:45.435Z] "GET gw.test/api/x" 502 - 31ms route=/api origin=http://10.0.0.5:8080 - 30ms id=f00d reason="upstream http://10.0.0.5:8080 could not be reached"',
+    );
+    expect(prettyLine('not a log line {')).toBe('not a log line {');
+    expect(prettyLine('{"other":"json"}')).toBe('{"other":"json"}');
+  });
+
+  it('is what npm run serve -- --log pretty prints on stdout', async () => {
+    const routes = { routes: [{ path: '/api', origin: origin.url }] };
+    const child = spawn(process.execPath, [join(ROOT, 'scripts/serve.ts'), '--port', '0', '--processes', '1', '--log', 'pretty', '--bundle', inject('bundle')], {
+      env: { ...process.env, ROUTES: JSON.stringify(routes) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    try {
+      let stdout = '';
+      let stderr = '';
+      child.stdout!.on('data', (chunk) => (stdout += chunk));
+      child.stderr!.on('data', (chunk) => (stderr += chunk));
+      await expect.poll(() => stderr, { timeout: 30_000 }).toMatch(/serving (http:\/\/127\.0\.0\.1:\d+)/);
+      const url = /(http:\/\/127\.0\.0\.1:\d+)/.exec(stderr)![1]!;
+      const res = await request(url, '/api/hello');
+      const id = res.headers['x-request-id'] as string;
+      await expect.poll(() => stdout).toContain(`id=${id}`);
+      expect(stdout).toMatch(new RegExp(`^127\\.0\\.0\\.1 \\[[^\\]]+\\] "GET 127\\.0\\.0\\.1:\\d+/api/hello" 200 \\d+ \\d+ms route=/api origin=${origin.url} 200 \\d+ms id=${id}\\n$`));
+    } finally {
+      child.kill('SIGTERM');
+      if (child.exitCode === null) await once(child, 'exit');
     }
   });
 });

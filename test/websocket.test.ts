@@ -42,4 +42,38 @@ describe('websocket', () => {
     expect(upgradeHeaders!['x-forwarded-host']).toBe(`127.0.0.1:${gateway.port}`);
     expect(upgradeHeaders!.via).toBe('1.1 switchyard');
   });
+
+  it('carries the request id both ways: to the origin and on the 101 (rebuilt with its socket)', async () => {
+    const socket = new WebSocket(`ws://127.0.0.1:${gateway.port}/ws/room`, { headers: { 'x-request-id': 'client-chosen' } });
+    const answer = await new Promise<http.IncomingMessage>((resolve, reject) => {
+      socket.on('upgrade', resolve);
+      socket.on('error', reject);
+    });
+    const reply = await new Promise<string>((resolve) => {
+      socket.send('still open');
+      socket.on('message', (data) => resolve(String(data)));
+    });
+    socket.close();
+    expect(reply).toBe('echo:still open');
+    const id = answer.headers['x-request-id'];
+    expect(id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(upgradeHeaders!['x-request-id']).toBe(id);
+    expect(answer.headers['server-timing']).toMatch(/^gateway;dur=\d+, origin;dur=\d+$/);
+    const line = await gateway.logFor((l) => l.id === id);
+    expect(line).toMatchObject({ status: 101, originStatus: 101, route: '/ws', path: '/ws/room' });
+  });
+
+  it('names the request id on a refused upgrade', async () => {
+    const socket = new WebSocket(`ws://127.0.0.1:${gateway.port}/nowhere`);
+    socket.on('error', () => {});
+    const refusal = await new Promise<http.IncomingMessage>((resolve) =>
+      socket.on('unexpected-response', (req, res) => {
+        res.resume();
+        req.destroy();
+        resolve(res);
+      }),
+    );
+    expect(refusal.statusCode).toBe(404);
+    expect(refusal.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+  });
 });

@@ -9,6 +9,7 @@ import { compilePool } from '../pool/compile.ts';
 import type { Pool } from '../pool/pool.ts';
 import { rateLimitBindingProblem } from '../ratelimit.ts';
 import { routePathForm } from '../url.ts';
+import { compileObserve, type Observe } from '../observe/settings.ts';
 import { describeIssues, describeJsonError } from './issues.ts';
 import { checkedRoutes, type CheckedRoute } from './lenient.ts';
 import { configSchema, type RouteConfig, type RoutesConfig } from './schema.ts';
@@ -69,6 +70,8 @@ export interface Gateway {
   routes: Route[];
   /** match order: longest prefix first, then exact host, wildcard host, any host; then file order */
   matchOrder: Route[];
+  /** request ids, the access log, Server-Timing and the status page */
+  observe: Observe;
 }
 
 export type CompileResult =
@@ -146,6 +149,8 @@ export function compileConfig(raw: unknown, env: Record<string, unknown>, option
     const missing = rateLimitBindingProblem(rateLimit, env, at);
     if (missing) (options.unboundBindings === 'warning' ? warnings : problems).push(missing);
   }
+  // Its own ${NAME}s are looked up only when the whole config has its shape.
+  const observe = parsed.success ? compileObserve(parsed.output, routes, resolve, problems, warnings) : null;
   const seen = new Map<string, number>();
   for (const route of routes) {
     const key = `${route.config.host ?? ''} ${route.prefix}`;
@@ -154,14 +159,14 @@ export function compileConfig(raw: unknown, env: Record<string, unknown>, option
       problems.push(`routes[${route.index}].path: duplicates routes[${first}] (same path and host), so it could never match`);
     } else seen.set(key, route.index);
   }
-  if (problems.length || !parsed.success) return { ok: false, problems, warnings };
+  if (problems.length || !parsed.success || !observe) return { ok: false, problems, warnings };
   const config: RoutesConfig = parsed.output;
   for (const route of routes) if (route.cache) route.cacheFingerprint = cacheFingerprint(route, routes);
 
   const matchOrder = [...routes].sort(
     (a, b) => b.prefix.length - a.prefix.length || hostRank(b) - hostRank(a) || a.index - b.index,
   );
-  return { ok: true, gateway: { id: config.id ?? 'switchyard', routes, matchOrder }, warnings };
+  return { ok: true, gateway: { id: config.id ?? 'switchyard', routes, matchOrder, observe }, warnings };
 }
 
 /** An exact host is more specific than a wildcard, which is more specific than none. */

@@ -158,9 +158,39 @@ export const routeSchema = v.strictObject({
   cache: v.optional(v.union([v.boolean(), cache])),
 });
 
+const requestId = v.strictObject({
+  header: v.optional(headerName),
+  trustIncoming: v.optional(v.boolean()),
+});
+
+const logRequests = v.picklist(['all', 'errors', 'none'], 'must be "all", "errors" or "none"');
+
+const log = v.union([
+  logRequests,
+  v.strictObject({
+    requests: v.optional(logRequests),
+    sample: v.optional(v.pipe(v.number(), v.minValue(0, 'must be between 0 and 1'), v.maxValue(1, 'must be between 0 and 1'))),
+    query: v.optional(v.boolean()),
+  }),
+]);
+
+const admin = v.strictObject({
+  // Plain segments only, none of them dot-led, so no spelling of it is a different path.
+  path: v.optional(v.pipe(v.string(), v.regex(/^(\/[A-Za-z0-9_~-][A-Za-z0-9._~-]*)+$/, 'must be a path such as "/_switchyard" (letters, digits, -._~; not "/")'))),
+  auth: v.strictObject({
+    type: v.picklist(['bearer', 'basic']),
+    credential: secretRef,
+  }),
+  allowIps: v.optional(v.array(cidr)),
+});
+
 export const configSchema = v.strictObject({
   $schema: v.optional(v.string()),
   id: v.optional(v.pipe(v.string(), v.regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'must be a token (letters, digits, -._~)'))),
+  requestId: v.optional(requestId),
+  log: v.optional(log),
+  serverTiming: v.optional(v.boolean()),
+  admin: v.optional(admin),
   routes: v.array(routeSchema),
 });
 
@@ -169,6 +199,7 @@ export type RouteConfig = v.InferOutput<typeof routeSchema>;
 export type CorsConfig = v.InferOutput<typeof corsObject>;
 export type AccessConfig = v.InferOutput<typeof access>;
 export type CacheConfig = v.InferOutput<typeof cache>;
+export type AdminConfig = v.InferOutput<typeof admin>;
 export type SubstitutionConfig = v.InferOutput<typeof substitution>;
 export type PoolMemberConfig = v.InferOutput<typeof poolMember>;
 export type RetryConfig = v.InferOutput<typeof retry>;

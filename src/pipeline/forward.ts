@@ -28,6 +28,7 @@ export async function forward(exchange: Exchange): Promise<Response | GatewayErr
       clientHost: exchange.host,
       prefix: route.stripPrefix && route.prefix && !exchange.fromOriginRoot ? route.prefix : null,
       gatewayId: exchange.gateway.id,
+      requestId: { header: exchange.gateway.observe.requestId.header, id: exchange.trace.id },
     },
     route.requestHeaders,
   );

@@ -2,7 +2,7 @@
 // and requests the route's access rules or rate limit refuse.
 import { authChallenge, checkContentLength, checkCredential, checkIp, limitBody, tooLarge, type AccessPolicy } from '../access.ts';
 import { isPreflight, preflight, type CorsPolicy } from '../cors.ts';
-import { brokenRequestBody, errorResponse, type GatewayError } from '../errors.ts';
+import { brokenRequestBody, type GatewayError } from '../errors.ts';
 import { carriesBody, isLoop } from '../headers.ts';
 import { checkRateLimit } from '../ratelimit.ts';
 import type { Exchange } from './exchange.ts';
@@ -24,11 +24,10 @@ export async function guard(exchange: Exchange): Promise<Response | GatewayError
 }
 
 /** Preflights end here: the origin never sees them, and a refusal carries no Allow-* headers. */
-function answerPreflight(policy: CorsPolicy, request: Request, routePath: string): Response {
+function answerPreflight(policy: CorsPolicy, request: Request, routePath: string): Response | GatewayError {
   const verdict = preflight(policy, request);
   if (verdict.ok) return new Response(null, { status: 204, headers: verdict.headers });
-  const headers = Object.fromEntries(verdict.headers);
-  return errorResponse({ status: 403, reason: `CORS preflight refused: ${verdict.reason}`, route: routePath, headers }, request.headers.get('accept'));
+  return { status: 403, reason: `CORS preflight refused: ${verdict.reason}`, route: routePath, headers: Object.fromEntries(verdict.headers) };
 }
 
 async function checkAccess(exchange: Exchange, access: AccessPolicy): Promise<GatewayError | null> {

@@ -5,6 +5,7 @@ import type { GatewayError } from '../errors.ts';
 import { checkHost } from '../host.ts';
 import { stickyRoute } from '../sticky.ts';
 import { checkPath, findRoute, restOfPath, splitTarget, type Target } from '../url.ts';
+import type { Trace } from './trace.ts';
 
 export interface Match {
   target: Target;
@@ -17,13 +18,17 @@ export interface Match {
   fromOriginRoot?: boolean;
 }
 
-export function matchRequest(request: Request, gateway: Gateway): Match | GatewayError {
+/** Notes the request's path, query and checked Host on `trace` as it reads them. */
+export function matchRequest(request: Request, gateway: Gateway, trace: Trace): Match | GatewayError {
   const header = request.headers.get('host');
   const target = splitTarget(request.url, header);
+  trace.path = target.path;
+  trace.query = target.query;
   // Without a Host header (HTTP/1.0), the runtime's URL names the host.
   const host = header ?? target.origin.slice(target.origin.indexOf('://') + 3);
   const hostProblem = checkHost(host);
   if (hostProblem) return { status: 400, reason: hostProblem };
+  trace.host = host;
   const verdict = checkPath(target.path);
   if (!verdict.ok) return { status: 400, reason: verdict.reason };
   const route = findRoute(gateway, host, verdict.path);
