@@ -2,16 +2,8 @@ import { isIPv6 as nodeIsIPv6 } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { checkHost, isIPv6 } from './host.ts';
 import { splitTarget } from './url.ts';
+import { seeded } from '../test/support/seeded.ts';
 
-/** mulberry32: the same pseudo-random sequence on every run. */
-function seeded(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('checkHost', () => {
   it.each([

@@ -10,6 +10,7 @@ import { startWorkerd, type RunningWorkerd } from '../scripts/workerd.ts';
 import { startGateway } from './support/gateway.ts';
 import { rawRequest, type RawAnswer } from './support/raw.ts';
 import { closedPort, startOrigin, type Origin } from './support/origin.ts';
+import { seeded } from './support/seeded.ts';
 
 const GATEWAY_FAILED = 'the gateway failed to handle this request';
 const INDEX = '<h1>front end</h1>';
@@ -208,12 +209,3 @@ describe('a request body the client breaks off or malforms', () => {
   });
 });
 
-/** mulberry32: the same pseudo-random sequence on every run. */
-function seeded(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

@@ -148,6 +148,21 @@ describe('what serve binds, as npm run dev would', () => {
   });
 });
 
+/** `npm run serve` as a user starts it (the script itself), once it says where it serves. */
+async function runServe(args: string[], env: Record<string, string>) {
+  const child = spawn(process.execPath, [join(ROOT, 'scripts/serve.ts'), '--port', '0', '--bundle', inject('bundle'), ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (chunk) => (stdout += chunk));
+  child.stderr!.on('data', (chunk) => (stderr += chunk));
+  await expect.poll(() => stderr, { timeout: 30_000 }).toMatch(/serving http:\/\/127\.0\.0\.1:\d+/);
+  const url = /(http:\/\/127\.0\.0\.1:\d+)/.exec(stderr)![1]!;
+  return { child, url, stdout: () => stdout, stderr: () => stderr };
+}
+
 /** The config file a running workerd was started with (`workerd serve CONFIG ...`). */
 function configOf(pid: number): string {
   const config = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[2]!;
@@ -160,27 +175,19 @@ describe('npm run serve (the command)', () => {
     const routes = {
       routes: [{ path: '/api', origin: origin.url, headers: { request: { set: { Authorization: 'Bearer ${SERVE_TEST_TOKEN}' } } } }],
     };
-    const child = spawn(process.execPath, [join(ROOT, 'scripts/serve.ts'), '--port', '0', '--processes', '2', '--bundle', inject('bundle')], {
-      // An empty HOST is unset, not every interface.
-      env: { ...process.env, ROUTES: JSON.stringify(routes), SERVE_TEST_TOKEN: 'sekrit', HOST: '' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    // An empty HOST is unset, not every interface.
+    const { child, url, stdout, stderr } = await runServe(['--processes', '2'], { ROUTES: JSON.stringify(routes), SERVE_TEST_TOKEN: 'sekrit', HOST: '' });
     try {
-      let stdout = '';
-      let stderr = '';
-      child.stdout!.on('data', (chunk) => (stdout += chunk));
-      child.stderr!.on('data', (chunk) => (stderr += chunk));
-      await expect.poll(() => stderr, { timeout: 30_000 }).toMatch(/serving http:\/\/127\.0\.0\.1:\d+ \(2 workerd processes/);
-      const url = /(http:\/\/127\.0\.0\.1:\d+)/.exec(stderr)![1]!;
+      expect(stderr()).toMatch(/serving http:\/\/127\.0\.0\.1:\d+ \(2 workerd processes/);
 
       const res = await request(url, '/api/hello');
       expect(res.status).toBe(200);
       expect(res.json().url).toBe('/hello');
       expect(res.json().headers.authorization).toBe('Bearer sekrit');
       // stdout holds the access log alone: one JSON line per request, the secret nowhere.
-      await expect.poll(() => stdout).toMatch(/"path":"\/api\/hello"/);
-      for (const line of stdout.trim().split('\n')) expect(JSON.parse(line)).toMatchObject({ id: expect.any(String), status: expect.any(Number) });
-      expect(stdout).not.toContain('sekrit');
+      await expect.poll(stdout).toMatch(/"path":"\/api\/hello"/);
+      for (const line of stdout().trim().split('\n')) expect(JSON.parse(line)).toMatchObject({ id: expect.any(String), status: expect.any(Number) });
+      expect(stdout()).not.toContain('sekrit');
 
       // wrangler.toml's [assets] folder is served beside the routes, as on the edge.
       const assets = assetsDirectory();
@@ -212,21 +219,12 @@ describe('--log pretty', () => {
 
   it('is what npm run serve -- --log pretty prints on stdout', async () => {
     const routes = { routes: [{ path: '/api', origin: origin.url }] };
-    const child = spawn(process.execPath, [join(ROOT, 'scripts/serve.ts'), '--port', '0', '--processes', '1', '--log', 'pretty', '--bundle', inject('bundle')], {
-      env: { ...process.env, ROUTES: JSON.stringify(routes) },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const { child, url, stdout } = await runServe(['--processes', '1', '--log', 'pretty'], { ROUTES: JSON.stringify(routes) });
     try {
-      let stdout = '';
-      let stderr = '';
-      child.stdout!.on('data', (chunk) => (stdout += chunk));
-      child.stderr!.on('data', (chunk) => (stderr += chunk));
-      await expect.poll(() => stderr, { timeout: 30_000 }).toMatch(/serving (http:\/\/127\.0\.0\.1:\d+)/);
-      const url = /(http:\/\/127\.0\.0\.1:\d+)/.exec(stderr)![1]!;
       const res = await request(url, '/api/hello');
       const id = res.headers['x-request-id'] as string;
-      await expect.poll(() => stdout).toContain(`id=${id}`);
-      expect(stdout).toMatch(new RegExp(`^127\\.0\\.0\\.1 \\[[^\\]]+\\] "GET 127\\.0\\.0\\.1:\\d+/api/hello" 200 \\d+ \\d+ms route=/api origin=${origin.url} 200 \\d+ms id=${id}\\n$`));
+      await expect.poll(stdout).toContain(`id=${id}`);
+      expect(stdout()).toMatch(new RegExp(`^127\\.0\\.0\\.1 \\[[^\\]]+\\] "GET 127\\.0\\.0\\.1:\\d+/api/hello" 200 \\d+ \\d+ms route=/api origin=${origin.url} 200 \\d+ms id=${id}\\n$`));
     } finally {
       child.kill('SIGTERM');
       if (child.exitCode === null) await once(child, 'exit');
