@@ -1,4 +1,4 @@
-// The baseline the targets were set against: a bare pass-through on the same Hono
+// The baseline the pass-through targets are set against: a bare pass-through on the same Hono
 // (hono/tiny, as switchyard uses) in the same workerd, so the ratio prices switchyard's
 // features alone. bare-worker.js, with no framework at all, is reported beside it.
 import { Hono } from 'hono/tiny';

@@ -1,7 +1,7 @@
 // `npm run bench:instructions`: CPU instructions per request, counted by valgrind
 // (callgrind) in workerd itself, for the Workers the req/s ratios compare. Counting is
-// deterministic where wall-clock time is not: on a shared VM, runs of the same build differ
-// by 10-20% in req/s, and the same build counts within ~1% here. It prices user-space work
+// deterministic where wall-clock time is not: on a shared VM one build's req/s moves from
+// run to run far more than its count does. It prices user-space work
 // only (not the kernel's share of a request), so its ratios are a little lower than req/s
 // ones. Needs valgrind (apt-get install -y valgrind); takes a few minutes.
 import { spawn, spawnSync } from 'node:child_process';

@@ -53,14 +53,14 @@ export function originConfig(dir: string, root: string, port: number): string {
   );
 }
 
+/** The bench's substitution: a word the 100 KB page holds ~730 times, in both proxies. */
+export const SUBSTITUTION = { match: 'ipsum', replace: 'IPSUM' } as const;
+
 /**
  * The reference proxy on `port`: `/` passes through, `/site/` rewrites absolute origin URLs
  * to gateway paths with sub_filter (plain string replacement, what nginx users do), and
  * `/subst/` replaces a word, as switchyard's substitution route does.
  */
-/** The bench's substitution: a word the 100 KB page holds ~730 times, in both proxies. */
-export const SUBSTITUTION = { match: 'ipsum', replace: 'IPSUM' } as const;
-
 export function proxyConfig(dir: string, origin: string, port: number): string {
   return common(
     dir,

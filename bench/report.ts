@@ -1,4 +1,4 @@
-// Turns the bench's medians into the tables the README quotes (Markdown) and a JSON record.
+// Turns the bench's medians into the tables docs/performance.md quotes (Markdown) and a JSON record.
 import type { LoadResult, StreamResult } from './measure.ts';
 
 export type Target = 'direct' | 'nginx' | 'bare' | 'hono' | 'switchyard' | 'quiet' | 'reference';

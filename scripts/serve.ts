@@ -6,8 +6,7 @@
 // one port. They share it through SO_REUSEPORT: this script binds one socket per process
 // and hands it over as an inherited descriptor (`workerd serve --socket-fd`). One socket
 // shared by all processes also works, but Linux then tends to wake the same process for
-// most connections (measured here: 259 vs 0 CPU ticks); with one socket each the kernel
-// spreads connections evenly.
+// most connections; with one socket each the kernel spreads connections evenly.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import net from 'node:net';

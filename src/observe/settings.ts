@@ -54,7 +54,7 @@ export function compileObserve(config: RoutesConfig, routes: readonly Route[], r
   const log = typeof config.log === 'string' ? { requests: config.log } : (config.log ?? {});
   if (log.query) warnings.push('log.query: query strings are logged, and they often hold tokens or personal data');
   const serverTiming = config.serverTiming ?? true;
-  // A route that lists its exposed headers did so before these existed: pages read them too.
+  // A route's own exposeHeaders list cannot know the gateway's headers: pages read them too.
   for (const route of routes) {
     const listed = route.cors?.exposeHeaders;
     if (!listed) continue;

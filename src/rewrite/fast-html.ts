@@ -1,8 +1,8 @@
 // Link rewriting by a streaming HTML tokenizer of our own (html-tokenizer.c, run as
 // WebAssembly), producing byte for byte what the HTMLRewriter version (html.ts, the
 // reference) produces, at a fraction of the cost: HTMLRewriter calls a JS handler per
-// matched element and flushes a chunk per element (a ~110 KB page with 2,000 links: ~65 ms
-// of CPU in workerd, over the free plan's 10 ms). The tokenizer works on the bytes and maps
+// matched element and flushes a chunk per element, which on a page of links takes several
+// times the free plan's 10 ms of CPU. The tokenizer works on the bytes and maps
 // plain URL values itself; this module holds each response's state between chunks and
 // answers what the tokenizer leaves to JS (srcset, CSS, meta refresh, <base>, unusual URLs)
 // with links.ts, so every rewriter maps URLs the same way. test/rewrite-differential.test.ts
@@ -72,7 +72,7 @@ const encoder = new TextEncoder();
 let instance: Tokenizer | undefined;
 let answering: LinkRewriter | null = null;
 let loadedTable: LinkTable | undefined;
-/** Memory an instance may keep between calls (a ~110 KB page with 2,000 links needs ~1 MiB). */
+/** Memory an instance may keep between calls: room for ordinary pages; only a huge tag or stylesheet needs more. */
 const MEMORY_KEPT = 8 << 20;
 
 function tokenizer(table: LinkTable): Tokenizer {

@@ -1,5 +1,6 @@
-// HTML link rewriting with HTMLRewriter: streaming, and stopping only at elements that
-// can carry a URL. The mapping itself lives in links.ts.
+// HTML link rewriting with HTMLRewriter: the reference the WebAssembly rewriter (fast-html.ts)
+// is held to, and the rewriter for pages in other charsets than UTF-8. Streaming, and stopping
+// only at elements that can carry a URL. The mapping itself lives in links.ts.
 import { baseFrom, mapCss, mapSrcset, mapUrl, SRCSET_ATTRIBUTES, URL_ATTRIBUTES, type LinkTable } from './links.ts';
 import { mapMetaContent } from './meta.ts';
 
