@@ -57,6 +57,7 @@ beforeAll(async () => {
         { path: '/vary', origin: api, cache: { ttl: 60, vary: ['X-Tenant'] } },
         { path: '/ignore', origin: api, cache: { ttl: 60, cookies: 'ignore' } },
         { path: '/keyed', origin: api, cache: { ttl: 60 }, headers: { request: { set: { Authorization: 'Bearer ${API_KEY}' } } } },
+        { path: '/keyed-plain', origin: api, headers: { request: { set: { Authorization: 'Bearer ${API_KEY}' } } } },
         { path: '/small', origin: api, cache: { ttl: 60, maxEntryBytes: 1000 } },
         { path: '/cors', origin: api, cache: { ttl: 60 }, cors: { origins: ['https://a.example', 'https://b.example'] } },
         { path: '/site', origin: `${api}/base`, cache: { ttl: 60 } },
@@ -225,6 +226,35 @@ describe('what is cached despite identity', () => {
   });
 });
 
+describe('injected secrets', () => {
+  const echo: Behaviour = (req, res) => {
+    const body = JSON.stringify({ authorization: req.headers.authorization, range: req.headers.range ?? null });
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), 'cache-control': 'max-age=60' }).end(body);
+  };
+
+  it('are masked in what is stored, so no byte range of an entry can show part of one', async () => {
+    const p = path(echo);
+    const whole = await request(gateway.url, `/keyed${p}`);
+    const at = whole.text.indexOf('*');
+    expect(whole.text).not.toContain('sk-cache');
+    for (const range of [`bytes=${at + 3}-${at + 12}`, `bytes=${at}-`, `bytes=0-${at + 5}`]) {
+      const part = await request(gateway.url, `/keyed${p}`, { headers: { range } });
+      expect(part.status, range).toBe(206);
+      expect(part.text, range).not.toMatch(/[a-z0-9]{3}-/);
+      expect(part.text.replace(/[^*]/g, '').length, range).toBeGreaterThan(0);
+    }
+    expect(count(p)).toBe(1);
+  });
+
+  it('take Range from requests to the origin, on routes without cache too: the whole body is masked', async () => {
+    const p = path(echo);
+    const res = await request(gateway.url, `/keyed-plain${p}`, { headers: { range: 'bytes=20-30', 'if-range': '"x"' } });
+    expect(res.status).toBe(200);
+    expect(res.json()).toEqual({ authorization: 'Bearer ********************', range: null });
+    expect(seen(p)[0]!.headers['if-range']).toBeUndefined();
+  });
+});
+
 describe('keys', () => {
   it('sort the query by default', async () => {
     const p = path(json());
@@ -284,6 +314,19 @@ describe('keys', () => {
     }
     expect([statusOf(zippedAgain), statusOf(plainAgain)].every((status) => /hit/.test(status!))).toBe(true);
     expect(count(p)).toBe(2);
+  });
+
+  it('pass a compressed answer with a Content-Length whole to the client on the miss that stores it, and ignore Range on it', async () => {
+    const text = 'precompressed '.repeat(40);
+    const zipped = gzipSync(text);
+    const p = path((_req, res) => res.writeHead(200, { 'content-type': 'text/plain', 'content-encoding': 'gzip', 'content-length': String(zipped.length), 'cache-control': 'max-age=60' }).end(zipped));
+    const gzip = { 'accept-encoding': 'gzip' };
+    const miss = await request(gateway.url, `/c${p}`, { headers: gzip });
+    expect(gunzipSync(miss.body).toString()).toBe(text);
+    const range = await request(gateway.url, `/c${p}`, { headers: { ...gzip, range: 'bytes=0-9' } });
+    expect(statusOf(range)).toMatch(/hit/);
+    expect(range.status).toBe(200);
+    expect(gunzipSync(range.body).toString()).toBe(text);
   });
 
   it('split on the route\'s own vary headers', async () => {

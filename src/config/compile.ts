@@ -8,6 +8,7 @@ import { compileCors, type CorsPolicy } from '../cors.ts';
 import { compilePool } from '../pool/compile.ts';
 import type { Pool } from '../pool/pool.ts';
 import { rateLimitBindingProblem } from '../ratelimit.ts';
+import { redactableSecrets } from '../redact.ts';
 import { routePathForm } from '../url.ts';
 import { compileObserve, type Observe } from '../observe/settings.ts';
 import { describeIssues, describeJsonError } from './issues.ts';
@@ -218,6 +219,9 @@ function compileRoute(entry: RouteConfig, index: number, resolve: Resolve, probl
   const access = compileAccess(config.access, `${at}.access`, problems);
   // The gateway's own credential is for the gateway: the origin never sees it (a set rule still applies).
   if (access?.auth && !requestHeaders.remove.includes('authorization')) requestHeaders.remove.push('authorization');
+  // Secrets are masked as the body streams, which needs the whole body: a byte range of it
+  // could start or end inside a secret, and its visible part would pass unmasked.
+  if (redactableSecrets(secrets).length) requestHeaders.remove.push('range', 'if-range');
 
   const prefix = routePathForm(entry.path).replace(/\/+$/, '');
   let host: Route['host'];

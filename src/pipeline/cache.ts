@@ -7,6 +7,7 @@ import { currentAge, freshenedHeaders, markerHeaders, readMarker, readMeta, serv
 import { cacheKey, varyNames, variantKey, type KeyParts } from '../cache/key.ts';
 import { requestFacts, storability, type CachePolicy, type RequestFacts } from '../cache/policy.ts';
 import type { GatewayError } from '../errors.ts';
+import { redactStream, secretNeedles } from '../redact.ts';
 import { mimeOf } from '../rewrite/body.ts';
 import { siteCookieFor } from '../sticky.ts';
 import type { Exchange } from './exchange.ts';
@@ -203,7 +204,9 @@ function fetchAndStore(
   const now = Date.now();
   const verdict = storability(answer, policy, { authorization: facts.authorization, now });
   let detail = verdict.store ? '' : verdict.detail;
-  let body = answer.body;
+  // Masked before anything is kept or cut from it: a range of the stored body could split a secret.
+  const needles = secretNeedles(exchange.route);
+  let body = answer.body && needles.length ? redactStream(answer.body, needles) : answer.body;
   if (verdict.store) {
     const length = Number(answer.headers.get('content-length') ?? NaN);
     const meta: EntryMeta = { ...verdict, storedAt: now, rewritten: fetched.rewritten ?? false };
@@ -212,8 +215,9 @@ function fetchAndStore(
     else {
       let copy: ReadableStream<Uint8Array> | null = null;
       if (body) [body, copy] = body.tee();
-      // A branch of a tee has no length of its own: the client keeps the one the origin sent.
-      if (body && !Number.isNaN(length)) body = body.pipeThrough(new FixedLengthStream(length));
+      // A branch of a tee has no length of its own: the client keeps the one the origin sent,
+      // unless that counts compressed bytes (the branch carries them decoded).
+      if (body && !Number.isNaN(length) && !answer.headers.has('content-encoding')) body = body.pipeThrough(new FixedLengthStream(length));
       // An unknown length is counted: past the limit the copy errors, and the store keeps nothing.
       if (copy && Number.isNaN(length)) copy = capped(copy, policy.maxEntryBytes);
       // The URL's other variants still vary as they did, and a compressed body can only go to
@@ -354,7 +358,8 @@ function deliver(exchange: Exchange, response: Response, params: string): Respon
       return new Response(null, { status: 304, headers: short });
     }
     const length = Number(headers.get('content-length') ?? NaN);
-    const range = request.headers.has('range') && !Number.isNaN(length) ? byteRange(request.headers, headers, length) : null;
+    // Offsets count the bytes as sent: a compressed body is sent whole (RFC 9110 allows it).
+    const range = request.headers.has('range') && !Number.isNaN(length) && !headers.has('content-encoding') ? byteRange(request.headers, headers, length) : null;
     if (range === 'unsatisfiable') {
       void response.body?.cancel();
       headers.set('content-range', `bytes */${length}`);
