@@ -115,7 +115,7 @@ describe('the status page', () => {
     expect(report.routes.map((r: { path: string }) => r.path)).toEqual(['/up', '/down', '/hang', '/', '/pool']);
     const [upRoute, downRoute, hangRoute, catchAll] = report.routes;
     expect(upRoute.origins.map((o: { url: string }) => o.url)).toEqual([`${up.url}/base`]);
-    expect(upRoute.features).toMatchObject({ cors: 'any origin', rewriteLinks: true, requestHeaders: 'Authorization' });
+    expect(upRoute.features).toMatchObject({ cors: 'any origin', rewriteLinks: true, requestHeaders: 'Authorization, -range, -if-range' });
     expect(hangRoute.features.rewriteLinks).toBe(false);
     expect(catchAll.host).toBe('catch.test');
     expect(upRoute.origins[0].health).toEqual({ state: 'up', weight: 1, backup: false, inFlight: 0 });
