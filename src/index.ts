@@ -41,7 +41,7 @@ app.all('*', async (c) => {
   const { gateway } = config;
   try {
     // Before routing: the status page is never proxied and never matches a route.
-    if (observe.admin && isAdminPath(request.url, observe.admin.path)) return await answerAdmin(request, trace, gateway, env, config.warnings);
+    if (observe.admin && isAdminPath(request, observe.admin.path)) return await answerAdmin(request, trace, gateway, env, config.warnings);
     const match = matchRequest(request, gateway, trace);
     if (!('target' in match)) {
       const asset = match.status === 404 ? await serveAsset(request, env) : null;

@@ -546,6 +546,15 @@ describe('per-request parts', () => {
     expect(count(`/base${p}`)).toBe(1);
   });
 
+  it('a script the sticky site serves keeps its service worker inside the route, however it was first asked for', async () => {
+    const p = path((_req, res) => res.writeHead(200, { 'content-type': 'text/javascript', 'cache-control': 'max-age=60' }).end('self.onfetch = () => {};'));
+    const sticky = { cookie: 'switchyard-site=%2Fsite' };
+    const plain = await request(gateway.url, p, { headers: sticky });
+    const registration = await request(gateway.url, p, { headers: { ...sticky, 'service-worker': 'script' } });
+    expect(statusOf(registration)).toMatch(/hit/);
+    for (const res of [plain, registration]) expect(res.headers['service-worker-allowed']).toBe('/site/');
+  });
+
   it('the site cookie is set per answer, never stored', async () => {
     const p = path((_req, res) => res.writeHead(200, { 'content-type': 'text/html', 'cache-control': 'max-age=60' }).end('<p>page</p>'));
     const first = await request(gateway.url, `/site${p}`, { headers: { 'sec-fetch-dest': 'document' } });

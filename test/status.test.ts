@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STATUS_PAGE_CSP } from '../src/observe/status-page.ts';
 import { startGateway, type Gateway } from './support/gateway.ts';
 import { request, type RawResponse } from './support/http.ts';
+import { rawRequest } from './support/raw.ts';
 import { closedPort, startOrigin, type Origin } from './support/origin.ts';
 
 const ADMIN_TOKEN = 'admin-9c41e07d2b5f';
@@ -96,6 +97,14 @@ describe('the status page', () => {
     // A longer path is not the status page: the catch-all takes it.
     expect((await request(gateway.url, '/_switchyardx', { headers: { host: 'catch.test' } })).status).toBe(200);
     expect(up.seen.length).toBe(seen + 1);
+  });
+
+  it('is never chosen by the Host: a Host that moves the path is refused before the page is looked for', async () => {
+    for (const credentials of ['', `\r\nAuthorization: Bearer ${ADMIN_TOKEN}`]) {
+      const answer = await rawRequest(gateway.port, `GET / HTTP/1.1\r\nHost: x/_switchyard\r\nAccept: application/json${credentials}`);
+      expect(answer.status).toBe(400);
+      expect(answer.json().error.reason).toMatch(/^invalid Host header/);
+    }
   });
 
   it('refuses addresses outside allowIps with 403, even with the credential', async () => {

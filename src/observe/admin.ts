@@ -6,13 +6,20 @@ import type { Gateway, Route } from '../config/compile.ts';
 import { poolStatus } from '../pool/pool.ts';
 import { respond } from '../pipeline/respond.ts';
 import type { Trace } from '../pipeline/trace.ts';
+import { checkHost } from '../host.ts';
 import { checkPath, splitTarget } from '../url.ts';
 import { statusPage, STATUS_PAGE_CSP } from './status-page.ts';
 import { statusReport, type OriginHealth } from './status.ts';
 
-/** Whether the request is for the status page, in any spelling the router would treat as its path. */
-export function isAdminPath(url: string, adminPath: string): boolean {
-  const { path } = splitTarget(url);
+/**
+ * Whether the request is for the status page, in any spelling the router would treat as its
+ * path. The path comes from the request target alone, and a Host that is no host is never
+ * the status page's (the match stage refuses it).
+ */
+export function isAdminPath(request: Request, adminPath: string): boolean {
+  const host = request.headers.get('host');
+  if (host !== null && checkHost(host)) return false;
+  const { path } = splitTarget(request.url, host);
   if (!path.startsWith(adminPath) && !path.includes('%')) return false;
   const verdict = checkPath(path);
   return verdict.ok && (verdict.path === adminPath || verdict.path === `${adminPath}/`);

@@ -17,18 +17,22 @@ const RUNTIME_STRIPS: ReadonlySet<string> = new Set(['connection', 'keep-alive',
 /** Response headers this stage may change: with none of them, and no body to rewrite, it has nothing to do. */
 const REWRITTEN = new Set([...[...HOP_BY_HOP].filter((name) => !RUNTIME_STRIPS.has(name)), 'alt-svc', 'location', 'content-location', 'refresh', 'link', 'reporting-endpoints', 'report-to', 'set-cookie', CLEAR_SITE_DATA]);
 
-/** `siteCookies`: false where the caller adds the site cookie per answer itself (the cache stores what this returns). */
-export function rewriteResponse(exchange: Exchange, upstream: Response, siteCookies = true): Response | GatewayError {
+/**
+ * `personal`: false where the answer is stored and served to other requests (the cache): then
+ * nothing in it depends on this request. The site cookie is left to the caller, added per
+ * answer, and a sticky script's Service-Worker-Allowed is set whatever this request asks.
+ */
+export function rewriteResponse(exchange: Exchange, upstream: Response, personal = true): Response | GatewayError {
   // A 101 carries the socket in `webSocket`; rebuilding it would drop the connection.
   if (upstream.status === 101 || upstream.webSocket) return upstream;
   const { gateway, route } = exchange;
   const mime = mimeOf(upstream.headers.get('content-type'));
-  const siteCookie = siteCookies ? siteCookieFor(exchange.request, route, upstream.status, mime) : null;
+  const siteCookie = personal ? siteCookieFor(exchange.request, route, upstream.status, mime) : null;
   // A service worker's script: its scope must stay within the route (isolation.ts). One served
   // by the sticky site lies outside the route's path, so its default scope would too.
   const workerScript =
     mayBeWorkerScript(mime) &&
-    (upstream.headers.has(SERVICE_WORKER_ALLOWED) || (exchange.fromOriginRoot === true && exchange.request.headers.get('service-worker') === 'script'));
+    (upstream.headers.has(SERVICE_WORKER_ALLOWED) || (exchange.fromOriginRoot === true && (!personal || exchange.request.headers.get('service-worker') === 'script')));
   // The hot path of a plain proxy: no copy of headers or response at all.
   if (!siteCookie && !workerScript && !mayRewriteBody(route, exchange.request.method, upstream, mime) && !needsRewrite(upstream.headers)) return upstream;
   if (!rebuildable(upstream.status)) return unrebuildable(upstream, route.path);
