@@ -434,6 +434,24 @@ describe('stale entries', () => {
     expect(count(p)).toBe(2);
   });
 
+  it('are served, not stored again, when the origin\'s 304 no longer lets them be kept; the client never gets a 304 it did not ask for', async () => {
+    const p = path((req, res, n) => {
+      if (req.headers['if-none-match'] === '"v1"') return res.writeHead(304, { etag: '"v1"', 'cache-control': 'private, max-age=60' }).end();
+      res.writeHead(200, { 'content-type': 'text/plain', etag: '"v1"', 'cache-control': 'max-age=1' }).end(`body ${n}`);
+    });
+    await request(gateway.url, `/c${p}`);
+    await sleep(1100);
+    const res = await request(gateway.url, `/c${p}`);
+    expect([res.status, res.text]).toEqual([200, 'body 1']);
+    expect(res.headers['cache-control']).toBe('private, max-age=60');
+    expect(statusOf(res)).toBe('switchyard; fwd=stale; fwd-status=304; detail=private');
+    await sleep(50);
+    // The entry is gone: the next request asks without validators.
+    const next = await request(gateway.url, `/c${p}`);
+    expect(statusOf(next)).toMatch(/^switchyard; fwd=uri-miss/);
+    expect(seen(p)[2]!.headers['if-none-match']).toBeUndefined();
+  });
+
   it('are replaced when the origin answers the revalidation with a new 200', async () => {
     const p = path((_req, res, n) => res.writeHead(200, { etag: `"v${n}"`, 'cache-control': 'max-age=1' }).end(`body ${n}`));
     await request(gateway.url, `/c${p}`);

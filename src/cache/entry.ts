@@ -73,6 +73,12 @@ export function servedHeaders(stored: Headers, meta: EntryMeta, age: number): He
   return headers;
 }
 
+/** Freshened headers (freshenedHeaders) served without being stored again: the entry's own bookkeeping gone. */
+export function withoutBookkeeping(freshened: Headers): Headers {
+  freshened.delete(ORIGIN_LAST_MODIFIED);
+  return freshened;
+}
+
 /** The validators to revalidate a stale entry with (RFC 9111 §4.3.1). */
 export function validators(stored: Headers): { etag: string | null; lastModified: string | null } {
   return { etag: stored.get('etag'), lastModified: stored.get('last-modified') ?? stored.get(ORIGIN_LAST_MODIFIED) };

@@ -3,7 +3,7 @@
 // What is stored is the finished body; the per-request parts (the site cookie and Cache-Status
 // here, CORS and header rules in respond) are added to every answer, hit or miss.
 import { byteRange, notModified, notModifiedHeaders, sliceBody } from '../cache/conditional.ts';
-import { currentAge, freshenedHeaders, markerHeaders, readMarker, readMeta, servedHeaders, storedHeaders, validators, type EntryMeta } from '../cache/entry.ts';
+import { currentAge, freshenedHeaders, markerHeaders, readMarker, readMeta, servedHeaders, storedHeaders, validators, withoutBookkeeping, type EntryMeta } from '../cache/entry.ts';
 import { cacheKey, varyNames, variantKey, type KeyParts } from '../cache/key.ts';
 import { requestFacts, storability, type CachePolicy, type RequestFacts } from '../cache/policy.ts';
 import type { GatewayError } from '../errors.ts';
@@ -288,28 +288,35 @@ async function revalidate(exchange: Exchange, policy: CachePolicy, parts: KeyPar
     return serveEntry(exchange, entry, meta, `fwd=stale; fwd-status=${fetched.status ?? answer.status}; ttl=${-staleFor}; detail=stale-if-error`);
   }
   if (fetched.status === 304 && answer instanceof Response) {
-    const response = freshen(exchange, policy, found, answer.headers, facts);
-    done(response !== null);
-    if (response) return deliver(exchange, response, 'fwd=stale; fwd-status=304; stored');
+    const { response, detail } = freshen(exchange, policy, found, answer.headers, facts);
+    done(!detail);
+    return deliver(exchange, response, `fwd=stale; fwd-status=304; ${detail ? `detail=${detail}` : 'stored'}`);
   }
   void entry.body?.cancel();
   return fetchAndStore(exchange, policy, parts, found, facts, 'fwd=stale', fetched, done);
 }
 
 /** The stale entry with a 304's headers, stored again and served. Null when it may no longer be stored. */
-function freshen(exchange: Exchange, policy: CachePolicy, found: Required<Lookup>, notModifiedHeaders: Headers, facts: RequestFacts): Response | null {
+function freshen(exchange: Exchange, policy: CachePolicy, found: Required<Lookup>, notModifiedHeaders: Headers, facts: RequestFacts): { response: Response; detail: string } {
   const { entry, meta } = found;
   const now = Date.now();
   const headers = freshenedHeaders(entry.headers, notModifiedHeaders, meta.rewritten);
   const verdict = storability({ status: entry.status, headers }, policy, { authorization: facts.authorization, now });
   const stored = verdict.store && storedHeaders(headers, { ...verdict, storedAt: now, rewritten: meta.rewritten }, null)?.headers;
-  if (!stored) return null;
+  if (!stored) {
+    // The origin confirmed the body but no longer lets it be kept: this request gets it (RFC
+    // 9111 §4.3.4), and the entry goes.
+    exchange.ctx.waitUntil(caches.default.delete(found.key).catch(() => false));
+    const response = new Response(entry.body, { status: entry.status, statusText: entry.statusText, headers: withoutBookkeeping(headers) });
+    return { response, detail: verdict.store ? 'no-freshness' : verdict.detail };
+  }
   let body = entry.body;
   let copy: ReadableStream<Uint8Array> | null = null;
   if (body) [body, copy] = body.tee();
-  const response = new Response(copy, { status: entry.status, statusText: entry.statusText, headers: stored });
-  exchange.ctx.waitUntil(caches.default.put(found.key, response).catch(() => void copy?.cancel().catch(() => {})));
-  return new Response(body, { status: entry.status, statusText: entry.statusText, headers: servedHeaders(stored, { ...verdict, storedAt: now, rewritten: meta.rewritten }, verdict.initialAge) });
+  const kept = new Response(copy, { status: entry.status, statusText: entry.statusText, headers: stored });
+  exchange.ctx.waitUntil(caches.default.put(found.key, kept).catch(() => void copy?.cancel().catch(() => {})));
+  const response = new Response(body, { status: entry.status, statusText: entry.statusText, headers: servedHeaders(stored, { ...verdict, storedAt: now, rewritten: meta.rewritten }, verdict.initialAge) });
+  return { response, detail: '' };
 }
 
 /** stale-while-revalidate: the client has the stale entry; one request per entry refreshes it after. */
@@ -323,8 +330,7 @@ function refreshInBackground(exchange: Exchange, policy: CachePolicy, parts: Key
     const stale = validators(again.entry.headers);
     const fetched = await fetchFresh(background, policy, stale.etag || stale.lastModified ? stale : undefined);
     if (fetched.status === 304 && fetched.answer instanceof Response) {
-      const response = freshen(background, policy, again as Required<Lookup>, fetched.answer.headers, facts);
-      void response?.body?.cancel();
+      void freshen(background, policy, again as Required<Lookup>, fetched.answer.headers, facts).response.body?.cancel();
       return;
     }
     void again.entry.body?.cancel();
