@@ -329,13 +329,40 @@ describe('keys', () => {
     expect(gunzipSync(range.body).toString()).toBe(text);
   });
 
-  it('split on the route\'s own vary headers', async () => {
-    const p = path((req, res) => res.writeHead(200, { 'content-type': 'text/plain' }).end(String(req.headers['x-tenant'])));
+  it('split on the route\'s own vary headers, say so in Vary, and drop every such variant after a POST', async () => {
+    const p = path((req, res, n) => res.writeHead(200, { 'content-type': 'text/plain' }).end(`${req.headers['x-tenant']} ${n}`));
     const a = await request(gateway.url, `/vary${p}`, { headers: { 'x-tenant': 'a' } });
     const b = await request(gateway.url, `/vary${p}`, { headers: { 'x-tenant': 'b' } });
     const a2 = await request(gateway.url, `/vary${p}`, { headers: { 'x-tenant': 'a' } });
-    expect([a.text, b.text, a2.text]).toEqual(['a', 'b', 'a']);
+    expect([a.text, b.text, a2.text]).toEqual(['a 1', 'b 2', 'a 1']);
+    expect(a2.headers.vary).toBe('x-tenant');
     expect(count(p)).toBe(2);
+    await request(gateway.url, `/vary${p}`, { method: 'POST', body: 'x', headers: { 'x-tenant': 'a' } });
+    await sleep(50);
+    expect(statusOf(await request(gateway.url, `/vary${p}`, { headers: { 'x-tenant': 'b' } }))).toMatch(/^switchyard; fwd=uri-miss; stored/);
+  });
+
+  it('keep an answer that names one page origin in Access-Control-Allow-Origin for that origin, on a route without cors', async () => {
+    // An origin that reflects Origin and forgets Vary: the leak peer caches are known for.
+    const p = path((req, res, n) => res.writeHead(200, { 'access-control-allow-origin': String(req.headers.origin), 'cache-control': 'max-age=60' }).end(`for ${req.headers.origin} ${n}`));
+    const evil = await request(gateway.url, `/c${p}`, { headers: { origin: 'https://evil.example' } });
+    const app = await request(gateway.url, `/c${p}`, { headers: { origin: 'https://app.example' } });
+    const appAgain = await request(gateway.url, `/c${p}`, { headers: { origin: 'https://app.example' } });
+    expect(evil.headers['access-control-allow-origin']).toBe('https://evil.example');
+    expect(app.headers['access-control-allow-origin']).toBe('https://app.example');
+    expect(statusOf(app)).toBe('switchyard; fwd=vary-miss; stored');
+    expect([appAgain.text, statusOf(appAgain)!.includes('hit')]).toEqual(['for https://app.example 2', true]);
+    expect(appAgain.headers.vary).toBe('origin');
+  });
+
+  it('keep a Cache-Status from caches nearer the origin, and not the origin\'s Server-Timing, which hits do not spend', async () => {
+    const p = path((_req, res) => res.writeHead(200, { 'cache-control': 'max-age=60', 'cache-status': 'OriginCDN; fwd=uri-miss', 'server-timing': 'db;dur=53' }).end('x'));
+    const miss = await request(gateway.url, `/c${p}`);
+    const hit = await request(gateway.url, `/c${p}`);
+    expect(miss.headers['cache-status']).toBe('OriginCDN; fwd=uri-miss, switchyard; fwd=uri-miss; stored');
+    expect(hit.headers['cache-status']).toMatch(/^OriginCDN; fwd=uri-miss, switchyard; hit; ttl=/);
+    expect(miss.headers['server-timing']).toContain('db;dur=53');
+    expect(hit.headers['server-timing']).not.toContain('db;dur');
   });
 });
 

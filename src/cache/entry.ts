@@ -31,6 +31,8 @@ export function storedHeaders(response: Headers, meta: EntryMeta, originLastModi
   for (const name of HOP_BY_HOP) headers.delete(name);
   // Counted in initialAge; a hit says its own.
   headers.delete('age');
+  // The origin's timings belong to the request that went there, not to the hits.
+  headers.delete('server-timing');
   const validator = headers.has('etag') || headers.has('last-modified') || originLastModified !== null;
   const keep = Math.max(meta.staleWhileRevalidate, meta.staleIfError, validator ? KEEP_FOR_REVALIDATION : 0);
   const lifetime = meta.fresh - meta.initialAge + keep;

@@ -19,18 +19,20 @@ export interface KeyParts {
 }
 
 /**
- * The key for a request. `variant` is '-' for the entry the URL names, or the generation and
- * header values of one of its variants (see variantKey).
+ * The key for a request. `variant` is '-' for the entry the URL names (or the marker of its
+ * variants), or the generation and header values of one of its variants (see variantKey).
  */
 export function cacheKey(parts: KeyParts, variant = '-'): string {
   const { policy, route } = parts;
   const query = normalizeQuery(parts.query, policy.query);
-  const vary = policy.vary.length ? `~${encodeURIComponent(varyValues(policy.vary, parts.headers))}` : '';
-  const where = `${parts.fromOriginRoot ? 'r' : ''}${route.index}${vary}`;
+  const where = `${parts.fromOriginRoot ? 'r' : ''}${route.index}`;
   return `${parts.origin}/.switchyard-cache/${route.cacheFingerprint}/${encodeURIComponent(policy.version) || '-'}/${variant}/${where}${parts.path}${query}`;
 }
 
-/** The key of the variant of an entry that the origin's Vary (and encoding) pick for this request. */
+/**
+ * The key of the variant of an entry that the request headers in `names` pick: those the
+ * origin's Vary names, the route's own `vary`, and what the stage adds (encoding, Origin).
+ */
 export function variantKey(parts: KeyParts, generation: string, names: readonly string[]): string {
   return cacheKey(parts, `${generation}.${encodeURIComponent(varyValues(names, parts.headers))}`);
 }

@@ -6,6 +6,7 @@ import { byteRange, notModified, notModifiedHeaders, sliceBody } from '../cache/
 import { currentAge, freshenedHeaders, markerHeaders, readMarker, readMeta, servedHeaders, storedHeaders, validators, withoutBookkeeping, type EntryMeta } from '../cache/entry.ts';
 import { cacheKey, varyNames, variantKey, type KeyParts } from '../cache/key.ts';
 import { requestFacts, storability, type CachePolicy, type RequestFacts } from '../cache/policy.ts';
+import { addVary } from '../cors.ts';
 import type { GatewayError } from '../errors.ts';
 import { redactStream, secretNeedles } from '../redact.ts';
 import { mimeOf } from '../rewrite/body.ts';
@@ -43,6 +44,7 @@ const UNSAFE: ReadonlySet<string> = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 /** A client's own conditional and range headers: the cache asks for the whole response and answers them itself (as nginx does). */
 const CLIENT_CONDITIONALS = ['if-none-match', 'if-modified-since', 'if-match', 'if-unmodified-since', 'if-range', 'range'];
 const MARKER_LIFETIME = 86_400;
+const NO_VARIANTS: Pick<Lookup, 'marker'> = {};
 
 /** Misses being fetched in this isolate, by the URL's key: later ones wait for the first (nginx's proxy_cache_lock). */
 const inflight = new Map<string, Promise<boolean>>();
@@ -220,12 +222,9 @@ function fetchAndStore(
       if (body && !Number.isNaN(length) && !answer.headers.has('content-encoding')) body = body.pipeThrough(new FixedLengthStream(length));
       // An unknown length is counted: past the limit the copy errors, and the store keeps nothing.
       if (copy && Number.isNaN(length)) copy = capped(copy, policy.maxEntryBytes);
-      // The URL's other variants still vary as they did, and a compressed body can only go to
-      // clients that take its coding (whatever the origin's Vary says).
-      const names = new Set([...varyNames(answer.headers.get('vary')), ...(found.marker?.names ?? [])]);
-      if (answer.headers.has('content-encoding')) names.add('accept-encoding');
+      const names = variantNames(exchange, policy, answer.headers, found);
       const stored = new Response(copy, { status: answer.status, statusText: answer.statusText, headers: entry.headers });
-      exchange.ctx.waitUntil(store(parts, found, [...names].sort(), stored, entry.lifetime).then(done));
+      exchange.ctx.waitUntil(store(parts, found, names, stored, entry.lifetime).then(done));
     }
   }
   if (detail) done(false);
@@ -233,6 +232,21 @@ function fetchAndStore(
   if (forwarded === 'fwd=stale') params.push(`fwd-status=${fetched.status}`);
   params.push(detail ? `detail=${detail}` : 'stored');
   return deliver(exchange, new Response(body, answer), params.join('; '));
+}
+
+/**
+ * The request headers the stored answer depends on: those the origin's Vary names, the route's
+ * own `vary`, and what the URL's other variants already vary on. A compressed body can only go
+ * to clients that take its coding, and on a route without `cors` an answer that names one
+ * page origin in Access-Control-Allow-Origin only to that origin, whatever the origin's Vary
+ * says (the CORS answers peer caches leak: rs/cors#10, expressjs/cors#106).
+ */
+function variantNames(exchange: Exchange, policy: CachePolicy, headers: Headers, found: Pick<Lookup, 'marker'>): string[] {
+  const names = new Set([...varyNames(headers.get('vary')), ...policy.vary, ...(found.marker?.names ?? [])]);
+  if (headers.has('content-encoding')) names.add('accept-encoding');
+  const allowed = exchange.route.cors ? null : headers.get('access-control-allow-origin');
+  if (allowed !== null && allowed.trim() !== '*') names.add('origin');
+  return [...names].sort();
 }
 
 /** Puts an entry where the URL's key (or, when the response varies, its variant's) says. */
@@ -356,6 +370,8 @@ function deliver(exchange: Exchange, response: Response, params: string): Respon
   const cookie = siteCookieFor(request, route, response.status, mimeOf(headers.get('content-type')));
   if (cookie) headers.append('set-cookie', cookie);
   tag(exchange, headers, params);
+  // Caches further on must split the answer the way this one does.
+  for (const name of variantNames(exchange, route.cache!, headers, NO_VARIANTS)) addVary(headers, name);
   if (response.status === 200) {
     if (notModified(request.headers, headers)) {
       void response.body?.cancel();
@@ -401,9 +417,12 @@ function finish(exchange: Exchange, answer: Answer, params: string): Answer {
   return response;
 }
 
+/** Ours last: a Cache-Status from caches nearer the origin stays before it (RFC 9211 §2). */
 function tag(exchange: Exchange, headers: Headers, params: string): void {
   exchange.trace.cache = params;
-  headers.set('cache-status', `${exchange.gateway.id}; ${params}`);
+  const ours = `${exchange.gateway.id}; ${params}`;
+  const prior = headers.get('cache-status');
+  headers.set('cache-status', prior ? `${prior}, ${ours}` : ours);
 }
 
 /** The first `limit` bytes pass; one more errors the stream (a store then keeps nothing). */
