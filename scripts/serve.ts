@@ -135,7 +135,9 @@ export function prettyLine(line: string): string {
     return line;
   }
   if (!entry || typeof entry !== 'object' || typeof entry.status !== 'number' || typeof entry.id !== 'string') return line;
-  const text = (value: unknown) => (value === null || value === undefined ? '-' : String(value));
+  // A client's bytes (a Host, a path, a trusted id) never reach the terminal as control
+  // characters: ESC could recolour or rewrite the operator's screen. Written as nginx does, \xHH.
+  const text = (value: unknown) => (value === null || value === undefined ? '-' : String(value).replace(/[\x00-\x1f\x7f-\x9f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`));
   const parts = [
     `${text(entry.ip)} [${text(entry.time)}] "${text(entry.method)} ${text(entry.host)}${text(entry.path)}" ${entry.status} ${text(entry.bytes)} ${text(entry.ms)}ms`,
   ];
@@ -144,7 +146,7 @@ export function prettyLine(line: string): string {
   if (entry.origin) parts.push(`origin=${text(entry.origin)} ${text(entry.originStatus)} ${text(entry.originMs)}ms`);
   if (Array.isArray(entry.attempts)) parts.push(`attempts=${entry.attempts.length}`);
   if (entry.cache) parts.push(`cache="${text(entry.cache)}"`);
-  parts.push(`id=${entry.id}`);
+  parts.push(`id=${text(entry.id)}`);
   if (entry.reason) parts.push(`reason="${text(entry.reason)}"`);
   return parts.join(' ');
 }

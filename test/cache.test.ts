@@ -499,6 +499,8 @@ describe('stale entries', () => {
     }
     await sleep(600);
     expect(count(p)).toBe(2);
+    // Under the id of the request that set it off.
+    expect(stale.map((res) => res.headers['x-request-id'])).toContain(seen(p)[1]!.headers['x-request-id']);
     const refreshed = await request(gateway.url, `/stale${p}`);
     expect(refreshed.text).toBe('body 2');
     expect(statusOf(refreshed)).toMatch(/hit; ttl=/);

@@ -213,6 +213,9 @@ describe('--log pretty', () => {
     expect(prettyLine(JSON.stringify(line))).toBe(
       '203.0.113.9 [2026-11-22T11:21:45.435Z] "GET gw.test/api/x" 502 - 31ms route=/api origin=http://10.0.0.5:8080 - 30ms id=f00d reason="upstream http://10.0.0.5:8080 could not be reached"',
     );
+    // Control characters a client sent (here in its Host) are written out, never passed to the terminal.
+    expect(prettyLine(JSON.stringify({ ...line, host: 'a\u001b[31mRED\u0007', reason: 'x\ny' }))).toContain('"GET a\\x1B[31mRED\\x07/api/x" 502');
+    expect(prettyLine(JSON.stringify({ ...line, reason: 'x\ny' }))).toContain('reason="x\\x0Ay"');
     expect(prettyLine('not a log line {')).toBe('not a log line {');
     expect(prettyLine('{"other":"json"}')).toBe('{"other":"json"}');
   });

@@ -337,7 +337,9 @@ function freshen(exchange: Exchange, policy: CachePolicy, found: Required<Lookup
 function refreshInBackground(exchange: Exchange, policy: CachePolicy, parts: KeyParts, found: Lookup, facts: RequestFacts): void {
   if (refreshing.has(found.key)) return;
   refreshing.add(found.key);
-  const background: Exchange = { ...exchange, trace: startTrace() };
+  // Its own trace (the client's answer is logged already), under the id of the request that
+  // set it off, which the origin sees too.
+  const background: Exchange = { ...exchange, trace: { ...startTrace(), id: exchange.trace.id, host: exchange.trace.host, ip: exchange.trace.ip, route: exchange.route } };
   const refresh = async () => {
     const again = await lookup(parts);
     if (!again.entry || !again.meta) return;
