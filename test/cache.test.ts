@@ -424,6 +424,24 @@ describe('conditional and range requests', () => {
     expect((await request(gateway.url, `/c${p}`)).text).toBe('0123456789 1');
   });
 
+  it('passes a Range that starts past maxEntryBytes to the origin: such an answer is never stored', async () => {
+    const p = path((req, res) => {
+      res.writeHead(req.headers.range ? 206 : 200, { 'content-type': 'text/plain', 'cache-control': 'max-age=60', ...(req.headers.range && { 'content-range': 'bytes 5000-5009/6000' }) });
+      res.end(req.headers.range ? 'tenbytes!!' : 'x'.repeat(6000));
+    });
+    const res = await request(gateway.url, `/small${p}`, { headers: { range: 'bytes=5000-5009' } });
+    expect([res.status, res.text]).toEqual([206, 'tenbytes!!']);
+    expect(seen(p)[0]!.headers.range).toBe('bytes=5000-5009');
+    expect(statusOf(res)).toBe('switchyard; fwd=uri-miss; detail=status');
+  });
+
+  it('passes the client\'s own conditions on when its Authorization bypasses the cache', async () => {
+    const p = tagged();
+    const res = await request(gateway.url, `/c${p}`, { headers: { authorization: 'Bearer mine', 'if-none-match': '"v1"' } });
+    expect(res.status).toBe(304);
+    expect(seen(p)[0]!.headers['if-none-match']).toBe('"v1"');
+  });
+
   it('serves a Range from a stored full 200, and on the miss that fills it', async () => {
     const p = tagged();
     const miss = await request(gateway.url, `/c${p}`, { headers: { range: 'bytes=2-5' } });

@@ -78,7 +78,10 @@ export async function cached(exchange: Exchange, policy: CachePolicy): Promise<A
     return revalidate(exchange, policy, parts, found as Required<Lookup>, facts);
   }
   void entry?.body?.cancel();
-  if (facts.authorization) return fetchAndStore(exchange, policy, parts, found, facts, 'fwd=bypass', await fetchFresh(exchange, policy));
+  // An answer that is stored only if the origin marks it shared, or a range past what an entry
+  // may hold: asked as the client asked (a 206 or 304 is never stored), not as a whole body.
+  if (facts.authorization) return fetchAndStore(exchange, policy, parts, found, facts, 'fwd=bypass', await fetchFresh(exchange, policy, undefined, false));
+  if (rangeStart(request.headers) >= policy.maxEntryBytes) return fetchAndStore(exchange, policy, parts, found, facts, `fwd=${found.miss}`, await fetchFresh(exchange, policy, undefined, false));
 
   const waiting = inflight.get(found.base);
   if (waiting && (await settledWithin(waiting, exchange.route.timeout))) {
@@ -163,17 +166,17 @@ async function settledWithin(pending: Promise<boolean>, ms: number): Promise<boo
  * headers (the cache answers those), as GET for a HEAD (to store the body), with the stale
  * entry's validators when revalidating, and without cookies on a `cookies: "ignore"` route.
  */
-async function fetchFresh(exchange: Exchange, policy: CachePolicy, stale?: { etag: string | null; lastModified: string | null }): Promise<Fetched> {
+async function fetchFresh(exchange: Exchange, policy: CachePolicy, stale?: { etag: string | null; lastModified: string | null }, whole = true): Promise<Fetched> {
   const { request } = exchange;
   const ignoreCookies = policy.cookies === 'ignore' && request.headers.has('cookie');
   let sub = exchange;
-  if (stale || ignoreCookies || request.method !== 'GET' || CLIENT_CONDITIONALS.some((name) => request.headers.has(name))) {
+  if (stale || ignoreCookies || (whole && (request.method !== 'GET' || CLIENT_CONDITIONALS.some((name) => request.headers.has(name))))) {
     const headers = new Headers(request.headers);
-    for (const name of CLIENT_CONDITIONALS) headers.delete(name);
+    if (whole) for (const name of CLIENT_CONDITIONALS) headers.delete(name);
     if (ignoreCookies) headers.delete('cookie');
     if (stale?.etag) headers.set('if-none-match', stale.etag);
     if (stale?.lastModified) headers.set('if-modified-since', stale.lastModified);
-    sub = { ...exchange, request: new Request(request.url, { method: 'GET', headers }) };
+    sub = { ...exchange, request: new Request(request.url, { method: whole ? 'GET' : request.method, headers }) };
   }
   const upstream = await forward(sub);
   exchange.upstream = sub.upstream;
@@ -425,6 +428,13 @@ function tag(exchange: Exchange, headers: Headers, params: string): void {
   const ours = `${exchange.gateway.id}; ${params}`;
   const prior = headers.get('cache-status');
   headers.set('cache-status', prior ? `${prior}, ${ours}` : ours);
+}
+
+/** Where a `Range: bytes=N-` starts; 0 without one, or for a suffix range. */
+function rangeStart(headers: Headers): number {
+  const range = headers.get('range');
+  const start = range === null ? null : /^\s*bytes=(\d+)-/i.exec(range);
+  return start ? Number(start[1]) : 0;
 }
 
 /** The first `limit` bytes pass; one more errors the stream (a store then keeps nothing). */
