@@ -15,6 +15,7 @@ const TITLES: Record<number, string> = {
   403: 'Forbidden',
   404: 'Not Found',
   405: 'Method Not Allowed',
+  408: 'Request Timeout',
   413: 'Content Too Large',
   429: 'Too Many Requests',
   500: 'Gateway Misconfigured',

@@ -4,6 +4,7 @@
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGateway, type Gateway } from './support/gateway.ts';
+import { rawRequest } from './support/raw.ts';
 import { request, type RawResponse } from './support/http.ts';
 import { closedPort, readBody, startOrigin, type Origin } from './support/origin.ts';
 
@@ -53,7 +54,7 @@ const o: Record<string, Scripted> = {};
 
 beforeAll(async () => {
   down = `http://127.0.0.1:${await closedPort()}`;
-  for (const name of ['rrA', 'rrB', 'rndA', 'rndB', 'ipA', 'ipB', 'ipC', 'p1', 'p2', 'spare', 'flaky', 'steady', 'postB', 'bigA', 'bigB', 'ejA', 'ejB', 'slow', 'quick', 'h1', 'h2', 'h3', 'dies', 'after', 'busy', 'idle', 'exA', 'exB']) {
+  for (const name of ['rrA', 'rrB', 'rndA', 'rndB', 'ipA', 'ipB', 'ipC', 'p1', 'p2', 'spare', 'flaky', 'steady', 'postB', 'bigA', 'bigB', 'ejA', 'ejB', 'slow', 'quick', 'h1', 'h2', 'h3', 'dies', 'after', 'busy', 'idle', 'exA', 'exB', 'upA', 'upB', 'keepA']) {
     o[name] = await scripted(name);
   }
   o.flaky!.mode = '503';
@@ -81,6 +82,8 @@ beforeAll(async () => {
       { path: '/least', origins: [o.busy!.url, o.idle!.url], balance: 'least_busy', timeout: 5000 },
       { path: '/exhausted', origins: [down, `${down}/other`], retry: { attempts: 3 } },
       { path: '/exhausted-503', origins: [o.exA!.url, o.exB!.url], retry: {} },
+      { path: '/upload-health', origins: [o.upA!.url, { url: o.upB!.url, backup: true }], health: { failures: 1, cooldown: 60 } },
+      { path: '/slow-upload', origins: [o.keepA!.url, o.upB!.url], retry: {}, timeout: 1000 },
     ],
   });
 });
@@ -329,6 +332,32 @@ describe('the route timeout bounds the whole request', () => {
     expect(Date.now() - started).toBeLessThan(1500);
     expect(o.h3!.seen).toHaveLength(1);
     expect(o.after!.seen.length).toBe(before);
+  });
+});
+
+describe('a client\'s own broken upload', () => {
+  /** A POST announcing 100 bytes that sends 10; `half`: then closes its side. */
+  const brokenPost = (path: string, end?: 'half') =>
+    rawRequest(gateway.port, `POST ${path} HTTP/1.1\r\nHost: localhost\r\nAccept: application/json\r\nContent-Length: 100`, { body: 'x'.repeat(10), ...(end && { end }) });
+
+  it('never counts against the origin\'s health', async () => {
+    for (let i = 0; i < 3; i++) {
+      const answer = await brokenPost('/upload-health/x', 'half');
+      expect(answer.status).toBe(502);
+      expect(answer.json().error.reason).toMatch(/or the client's request body was cut off or malformed/);
+    }
+    const res = await get('/upload-health/y');
+    expect(servedBy(res)).toBe('upA');
+    expect(o.upB!.seen).toHaveLength(0);
+  });
+
+  it('that stalls, while the gateway keeps it to replay it, ends at the route timeout with 408', async () => {
+    const started = Date.now();
+    const answer = await brokenPost('/slow-upload/x');
+    expect(answer.status).toBe(408);
+    expect(Date.now() - started).toBeLessThan(3000);
+    expect(answer.json().error.reason).toBe("the request body did not arrive within the route's timeout (1000 ms)");
+    expect(o.keepA!.seen).toHaveLength(0);
   });
 });
 

@@ -8,7 +8,7 @@ import { carriesBody, upstreamRequestHeaders } from '../headers.ts';
 import { hashAddress } from '../pool/balance.ts';
 import { recordOutcome, releaseProbe } from '../pool/health.ts';
 import { Selection, startAttempt, type Pool } from '../pool/pool.ts';
-import { keepBody, shouldRetry, type Failure } from '../pool/retry.ts';
+import { BodyTimeout, keepBody, shouldRetry, type Failure } from '../pool/retry.ts';
 import { stripSiteCookie } from '../sticky.ts';
 import { hostPreserving } from '../preserve-host.ts';
 import { joinUpstream } from '../url.ts';
@@ -76,10 +76,11 @@ async function forwardToPool(exchange: Exchange, pool: Pool, headers: Headers, h
   if (hasBody) {
     if (pool.keepsBodies) {
       try {
-        const kept = await keepBody(request.body!, request.headers.get('content-length'), retry.bodyBytes);
+        const kept = await keepBody(request.body!, request.headers.get('content-length'), retry.bodyBytes, shared ?? AbortSignal.timeout(route.timeout));
         bytes = kept.bytes ?? null;
         stream = kept.stream ?? null;
-      } catch {
+      } catch (error) {
+        if (error instanceof BodyTimeout) return { status: 408, reason: `the request body did not arrive within the route's timeout (${route.timeout} ms)`, route: route.path };
         return exchange.bodyError ?? { status: 400, reason: 'the request body was cut off before it was read whole', route: route.path };
       }
     } else {
@@ -123,10 +124,12 @@ async function forwardToPool(exchange: Exchange, pool: Pool, headers: Headers, h
       return exchange.bodyError!;
     }
     const status = outcome instanceof Response ? outcome.status : 0;
-    if (health) {
+    // workerd reports a client's broken upload as it reports a dead origin: a failure while
+    // the client's body streamed says nothing sure about the origin, and is not counted.
+    if (health && (status !== 0 || stream === null)) {
       const failed = status === 0 || health.statuses.has(status);
       recordOutcome(member.health, health, failed, failed ? Date.now() : 0, probe);
-    }
+    } else releaseProbe(member.health, probe);
     if (status !== 0 && !retry.statuses.has(status)) return answered(exchange, member.upstream, url, outcome as Response);
 
     const failure: Failure = status || (outcome as 'connect' | 'timeout');
@@ -143,7 +146,7 @@ async function forwardToPool(exchange: Exchange, pool: Pool, headers: Headers, h
     if (status !== 0) void (outcome as Response).body?.cancel().catch(() => {});
     last = failure;
   }
-  return exhausted(exchange, pool, selection.tried, attempts, last);
+  return exhausted(exchange, pool, selection.tried, attempts, last, stream !== null);
 }
 
 function answered(exchange: Exchange, upstream: Upstream, url: string, response: Response): Response {
@@ -153,7 +156,7 @@ function answered(exchange: Exchange, upstream: Upstream, url: string, response:
 }
 
 /** Every attempt failed: 504 when the last ran out of time, else 502; the route and how many origins were tried, never which. */
-function exhausted(exchange: Exchange, pool: Pool, tried: number, attempts: number, last: Failure): GatewayError {
+function exhausted(exchange: Exchange, pool: Pool, tried: number, attempts: number, last: Failure, streamed: boolean): GatewayError {
   const { route } = exchange;
   const size = pool.members.length;
   const perAttempt = pool.retry.attemptTimeout;
@@ -161,7 +164,7 @@ function exhausted(exchange: Exchange, pool: Pool, tried: number, attempts: numb
     last === 'timeout'
       ? `did not answer in time (the route's timeout is ${route.timeout} ms${perAttempt !== null ? `, ${perAttempt} ms per attempt` : ''})`
       : last === 'connect'
-        ? 'could not be reached or sent no valid HTTP response'
+        ? `could not be reached or sent no valid HTTP response${streamed ? ", or the client's request body was cut off or malformed" : ''}`
         : `answered ${last}`;
   const count = `${attempts} attempt${attempts === 1 ? '' : 's'}`;
   const reason = size === 1 ? `the origin ${what} (${count})` : `no origin answered: ${tried} of ${size} origins tried in ${count}; the last ${what}`;

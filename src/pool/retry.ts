@@ -55,19 +55,36 @@ export type KeptBody =
  * and if it goes on, what was read is sent followed by the rest, once. Throws when the body
  * errors while being read (a cut-off upload).
  */
-export async function keepBody(body: ReadableStream<Uint8Array>, contentLength: string | null, limit: number): Promise<KeptBody> {
+/** The body did not arrive whole within the deadline. */
+export class BodyTimeout extends Error {}
+
+export async function keepBody(body: ReadableStream<Uint8Array>, contentLength: string | null, limit: number, deadline?: AbortSignal): Promise<KeptBody> {
   const declared = contentLength === null ? NaN : Number(contentLength);
   if (declared > limit) return { stream: body };
   const reader = body.getReader();
+  // A client that stops sending mid-body must not hold the request past the route's timeout.
+  const stop = () => void reader.cancel().catch(() => {});
+  deadline?.addEventListener('abort', stop);
   const chunks: Uint8Array[] = [];
   let size = 0;
   for (;;) {
-    const { done, value } = await reader.read();
+    let chunk: ReadableStreamReadResult<Uint8Array>;
+    try {
+      chunk = await reader.read();
+    } catch (error) {
+      throw deadline?.aborted ? new BodyTimeout() : error;
+    }
+    if (deadline?.aborted) throw new BodyTimeout();
+    const { done, value } = chunk;
     if (done) break;
     chunks.push(value);
     size += value.byteLength;
-    if (size > limit) return { stream: prefixed(chunks, reader) };
+    if (size > limit) {
+      deadline?.removeEventListener('abort', stop);
+      return { stream: prefixed(chunks, reader) };
+    }
   }
+  deadline?.removeEventListener('abort', stop);
   if (chunks.length === 1) return { bytes: chunks[0]! };
   const bytes = new Uint8Array(size);
   let offset = 0;
