@@ -14,6 +14,7 @@ import { siteCookieFor } from '../sticky.ts';
 import type { Exchange } from './exchange.ts';
 import { forward } from './forward.ts';
 import { rewriteResponse } from './rewrite.ts';
+import { isOwned, own } from './owned.ts';
 import { startTrace } from './trace.ts';
 
 type Answer = Response | GatewayError;
@@ -234,7 +235,7 @@ function fetchAndStore(
   const params = [forwarded];
   if (forwarded === 'fwd=stale') params.push(`fwd-status=${fetched.status}`);
   params.push(detail ? `detail=${detail}` : 'stored');
-  return deliver(exchange, new Response(body, answer), params.join('; '));
+  return deliver(exchange, body === answer.body && isOwned(answer) ? answer : new Response(body, answer), params.join('; '));
 }
 
 /**
@@ -382,7 +383,7 @@ function deliver(exchange: Exchange, response: Response, params: string): Respon
       void response.body?.cancel();
       const short = notModifiedHeaders(headers);
       short.set('cache-status', headers.get('cache-status')!);
-      return new Response(null, { status: 304, headers: short });
+      return own(new Response(null, { status: 304, headers: short }));
     }
     const length = Number(headers.get('content-length') ?? NaN);
     // Offsets count the bytes as sent: a compressed body is sent whole (RFC 9110 allows it).
@@ -391,21 +392,21 @@ function deliver(exchange: Exchange, response: Response, params: string): Respon
       void response.body?.cancel();
       headers.set('content-range', `bytes */${length}`);
       headers.delete('content-length');
-      return new Response(null, { status: 416, headers });
+      return own(new Response(null, { status: 416, headers }));
     }
     if (range) {
       headers.set('content-range', `bytes ${range.start}-${range.end}/${length}`);
       headers.set('content-length', String(range.end - range.start + 1));
       const body = request.method === 'HEAD' || !response.body ? null : sliceBody(response.body, range.start, range.end);
       if (!body) void response.body?.cancel();
-      return new Response(body, { status: 206, headers });
+      return own(new Response(body, { status: 206, headers }));
     }
   }
   if (request.method === 'HEAD') {
     void response.body?.cancel();
-    return new Response(null, { status: response.status, statusText: response.statusText, headers });
+    return own(new Response(null, { status: response.status, statusText: response.statusText, headers }));
   }
-  return response;
+  return own(response);
 }
 
 /** Cache-Status on an answer the stage did not build itself (errors, unsafe methods, bypasses). */
@@ -415,11 +416,11 @@ function finish(exchange: Exchange, answer: Answer, params: string): Answer {
     return { ...answer, headers: { ...answer.headers, 'cache-status': `${exchange.gateway.id}; ${params}` } };
   }
   if (answer.status === 101 || answer.webSocket) return answer;
-  const response = new Response(answer.body, answer);
+  const response = isOwned(answer) ? answer : new Response(answer.body, answer);
   const cookie = siteCookieFor(exchange.request, exchange.route, response.status, mimeOf(response.headers.get('content-type')));
   if (cookie) response.headers.append('set-cookie', cookie);
   tag(exchange, response.headers, params);
-  return response;
+  return own(response);
 }
 
 /** Ours last: a Cache-Status from caches nearer the origin stays before it (RFC 9211 §2). */

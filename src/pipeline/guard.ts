@@ -6,6 +6,7 @@ import { brokenRequestBody, type GatewayError } from '../errors.ts';
 import { carriesBody, isLoop } from '../headers.ts';
 import { checkRateLimit } from '../ratelimit.ts';
 import type { Exchange } from './exchange.ts';
+import { own } from './owned.ts';
 
 export async function guard(exchange: Exchange): Promise<Response | GatewayError | null> {
   const { request, gateway, route } = exchange;
@@ -26,7 +27,7 @@ export async function guard(exchange: Exchange): Promise<Response | GatewayError
 /** Preflights end here: the origin never sees them, and a refusal carries no Allow-* headers. */
 function answerPreflight(policy: CorsPolicy, request: Request, routePath: string): Response | GatewayError {
   const verdict = preflight(policy, request);
-  if (verdict.ok) return new Response(null, { status: 204, headers: verdict.headers });
+  if (verdict.ok) return own(new Response(null, { status: 204, headers: verdict.headers }));
   return { status: 403, reason: `CORS preflight refused: ${verdict.reason}`, route: routePath, headers: Object.fromEntries(verdict.headers) };
 }
 

@@ -6,6 +6,7 @@ import { applyHeaderOps } from '../headers.ts';
 import { record, stampHeaders } from '../observe/finish.ts';
 import type { Observe } from '../observe/settings.ts';
 import { MIN_REDACTED_LENGTH, redactStream, secretNeedles } from '../redact.ts';
+import { isOwned } from './owned.ts';
 import type { Trace } from './trace.ts';
 
 export function respond(request: Request, trace: Trace, observe: Observe, result: Response | GatewayError, problems?: string[]): Response {
@@ -14,6 +15,8 @@ export function respond(request: Request, trace: Trace, observe: Observe, result
   // (the origin's, an asset, a cached one) has immutable headers and is copied once below.
   let built = !(result instanceof Response);
   let response = built ? errorAnswer(request, trace, result as GatewayError, problems) : (result as Response);
+  // A stage built it (a rewritten page, a cache answer, a preflight): its headers are ours to change.
+  const owned = !built && isOwned(response);
   let status = response.status;
   // Preflights were answered whole by guard; every other answer of a CORS route, errors
   // included, gets this route's Access-Control-* in place of the origin's.
@@ -46,8 +49,8 @@ export function respond(request: Request, trace: Trace, observe: Observe, result
 
   if (!built) {
     const needles = route && route.secrets.length ? secretNeedles(route) : null;
-    const body = response.body && needles?.length ? redactStream(response.body, needles) : response.body;
-    response = new Response(body, response);
+    const redact = response.body !== null && needles !== null && needles.length > 0;
+    if (redact || !owned) response = new Response(redact ? redactStream(response.body!, needles) : response.body, response);
   }
   const { headers } = response;
   if (changes) {

@@ -8,6 +8,7 @@ import { rewriteLink, rewriteLocation, rewriteRefresh, rewriteReportingEndpoints
 import { mayRewriteBody, mimeOf, rewriteBody } from '../rewrite/body.ts';
 import { siteCookieFor } from '../sticky.ts';
 import type { Exchange } from './exchange.ts';
+import { own } from './owned.ts';
 
 // The runtime itself drops these from every response it sends (checked in workerd), so they
 // alone do not make a response worth copying: nearly every origin sends Connection and
@@ -74,7 +75,7 @@ export function rewriteResponse(exchange: Exchange, upstream: Response, personal
   if (siteCookie) headers.append('set-cookie', siteCookie);
 
   const body = rewriteBody(exchange, upstream, headers) ?? upstream.body;
-  return new Response(body, { status: upstream.status, statusText: upstream.statusText, headers });
+  return own(new Response(body, { status: upstream.status, statusText: upstream.statusText, headers }));
 }
 
 /** A header this stage changes, or a Connection naming one the runtime would send on. */
