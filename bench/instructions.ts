@@ -63,6 +63,7 @@ async function main(): Promise<void> {
       routes: [
         { path: '/site', origin: originUrl, rewriteLinks: true },
         { path: '/cached', origin: originUrl, rewriteLinks: false, cache: { ttl: 3600 } },
+        { path: '/site-cached', origin: originUrl, cache: { ttl: 3600 } },
         { path: '/', origin: originUrl, rewriteLinks: false },
       ],
     };
@@ -73,11 +74,15 @@ async function main(): Promise<void> {
       ['1 KB JSON', 'switchyard', switchyard, { ROUTES: routes }, PATHS.json],
       // All of a hit's work is in workerd (the cache's store runs there too); a pass-through's origin is not counted.
       ['1 KB JSON', 'switchyard, cache hit', switchyard, { ROUTES: routes }, `/cached${PATHS.json}`],
+      // What the access log and Server-Timing cost on the same route (ids are always on).
+      ['1 KB JSON', 'switchyard, "log": "none"', switchyard, { ROUTES: { ...routes, log: 'none' } }, PATHS.json],
+      ['1 KB JSON', 'switchyard, "log": "none", "serverTiming": false', switchyard, { ROUTES: { ...routes, log: 'none', serverTiming: false } }, PATHS.json],
       [fromBrowser, 'bare Hono Worker', hono, { ORIGIN: originUrl }, PATHS.json],
       [fromBrowser, 'forwarding floor', floor, { ORIGIN: originUrl }, PATHS.json],
       [fromBrowser, 'switchyard', switchyard, { ROUTES: routes }, PATHS.json],
       ['~110 KB page, 2,000 links', 'bare Worker (piped through JS)', join(ROOT, 'bench/bare-worker.js'), { ORIGIN: originUrl }, `/site${PATHS.links}`],
       ['~110 KB page, 2,000 links', 'switchyard (rewritten)', switchyard, { ROUTES: routes }, `/site${PATHS.links}`],
+      ['~110 KB page, 2,000 links', 'switchyard (rewritten), cache hit', switchyard, { ROUTES: routes }, `/site-cached${PATHS.links}`],
     ];
     const results: Measured[] = [];
     for (const [name, worker, script, bindings, path] of runs) {
