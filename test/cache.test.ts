@@ -463,13 +463,19 @@ describe('conditional and range requests', () => {
 });
 
 describe('stale entries', () => {
-  it('are revalidated with their validators, and a 304 from the origin refreshes them', async () => {
+  /** A path stored fresh for 1 s with ETag "v1", then stale; its origin answers a revalidation with 304 and `cacheControl`. */
+  async function storedThenStale(cacheControl: string): Promise<string> {
     const p = path((req, res, n) => {
-      if (req.headers['if-none-match'] === '"v1"') return res.writeHead(304, { etag: '"v1"', 'cache-control': 'max-age=60' }).end();
+      if (req.headers['if-none-match'] === '"v1"') return res.writeHead(304, { etag: '"v1"', 'cache-control': cacheControl }).end();
       res.writeHead(200, { 'content-type': 'text/plain', etag: '"v1"', 'cache-control': 'max-age=1' }).end(`body ${n}`);
     });
     await request(gateway.url, `/c${p}`);
     await sleep(1100);
+    return p;
+  }
+
+  it('are revalidated with their validators, and a 304 from the origin refreshes them', async () => {
+    const p = await storedThenStale('max-age=60');
     const revalidated = await request(gateway.url, `/c${p}`);
     expect(statusOf(revalidated)).toBe('switchyard; fwd=stale; fwd-status=304; stored');
     expect(revalidated.text).toBe('body 1');
@@ -480,12 +486,7 @@ describe('stale entries', () => {
   });
 
   it('are served, not stored again, when the origin\'s 304 no longer lets them be kept; the client never gets a 304 it did not ask for', async () => {
-    const p = path((req, res, n) => {
-      if (req.headers['if-none-match'] === '"v1"') return res.writeHead(304, { etag: '"v1"', 'cache-control': 'private, max-age=60' }).end();
-      res.writeHead(200, { 'content-type': 'text/plain', etag: '"v1"', 'cache-control': 'max-age=1' }).end(`body ${n}`);
-    });
-    await request(gateway.url, `/c${p}`);
-    await sleep(1100);
+    const p = await storedThenStale('private, max-age=60');
     const res = await request(gateway.url, `/c${p}`);
     expect([res.status, res.text]).toEqual([200, 'body 1']);
     expect(res.headers['cache-control']).toBe('private, max-age=60');
